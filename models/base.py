@@ -1,0 +1,34 @@
+"""Shared building blocks of the stream contracts.
+
+Contracts are strict (a JSON number is not a string, ``"3"`` is not an int) and
+ignore unknown fields, so producers may add fields without breaking ingest.
+"""
+
+from datetime import UTC, datetime
+from typing import Annotated, ClassVar
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+
+def _assume_utc(value: datetime) -> datetime:
+    """A timestamp without an offset is UTC (DESIGN.md section 2)."""
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
+
+
+Timestamp = Annotated[datetime, AfterValidator(_assume_utc)]
+Identifier = Annotated[str, Field(min_length=1)]
+Score = Annotated[float, Field(ge=0, le=100)]
+
+
+class StreamRecord(BaseModel):
+    """One row of a landing-zone stream."""
+
+    model_config = ConfigDict(strict=True, extra="ignore", frozen=True)
+
+    # Columns whose values identify a re-delivered row (DESIGN.md section 2).
+    dedup_key: ClassVar[tuple[str, ...]] = ("event_id",)
+    # Cross-field rules as (SQL predicate that must hold, reason); each one
+    # mirrors a pydantic validator of the same model.
+    row_rules: ClassVar[tuple[tuple[str, str], ...]] = ()

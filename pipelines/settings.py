@@ -1,0 +1,80 @@
+"""Configuration: every setting has an environment variable and a default that
+works with no configuration (DESIGN.md section 8).
+
+Paths are resolved to absolute paths once, here, so Python and dbt (which runs
+with its project as working directory) always open the same files.
+"""
+
+import os
+from datetime import date, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# Neither dbt nor Dagster may wait on the network for telemetry.
+QUIET_ENV = {"DBT_SEND_ANONYMOUS_USAGE_STATS": "false", "DAGSTER_DISABLE_TELEMETRY": "true"}
+
+
+class Settings(BaseSettings):
+    """Where the data lives and how the center keeps time."""
+
+    model_config = SettingsConfigDict(env_prefix="COACHWH_", extra="ignore")
+
+    home: Path = Path("coachwh_data")
+    landing: Path | None = None
+    warehouse: Path | None = None
+    serving: Path | None = None
+    exports: Path | None = None
+    timezone: str = "UTC"
+    as_of: date | None = Field(default=None, description="default: today in the center's zone")
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        ZoneInfo(value)  # raises for an unknown zone
+        return value
+
+    def model_post_init(self, _context: object) -> None:
+        home = self.home.expanduser().resolve()
+        self.home = home
+        self.landing = (self.landing or home / "landing").expanduser().resolve()
+        self.warehouse = (self.warehouse or home / "warehouse.duckdb").expanduser().resolve()
+        self.serving = (self.serving or home / "serving").expanduser().resolve()
+        self.exports = (self.exports or home / "exports").expanduser().resolve()
+
+    @property
+    def landing_dir(self) -> Path:
+        assert self.landing is not None
+        return self.landing
+
+    @property
+    def warehouse_path(self) -> Path:
+        assert self.warehouse is not None
+        return self.warehouse
+
+    @property
+    def serving_dir(self) -> Path:
+        assert self.serving is not None
+        return self.serving
+
+    @property
+    def exports_dir(self) -> Path:
+        assert self.exports is not None
+        return self.exports
+
+    def effective_as_of(self) -> date:
+        """``as_of`` if set, else today in the center's time zone."""
+        return self.as_of or datetime.now(ZoneInfo(self.timezone)).date()
+
+    def export_environment(self) -> None:
+        """Publish the resolved settings to this process's environment, so dbt
+        subprocesses and ``profiles.yml`` read the same absolute paths."""
+        os.environ.update(QUIET_ENV)
+        os.environ["COACHWH_HOME"] = str(self.home)
+        os.environ["COACHWH_LANDING"] = str(self.landing_dir)
+        os.environ["COACHWH_WAREHOUSE"] = str(self.warehouse_path)
+        os.environ["COACHWH_SERVING"] = str(self.serving_dir)
+        os.environ["COACHWH_EXPORTS"] = str(self.exports_dir)
+        os.environ["COACHWH_TIMEZONE"] = self.timezone
