@@ -7,6 +7,7 @@ and its bulk SQL checks from those specs, and asks pydantic only for the
 readable reason of a rejected row, so the contract is stated once.
 """
 
+import json
 import types
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -154,8 +155,12 @@ class StreamContract:
         return key
 
     def validate(self, record: dict[str, Any]) -> StreamRecord:
-        """Validate one decoded row; raises ``ValidationError``."""
-        return self.adapter.validate_python(record)
+        """Validate one decoded row as its JSON line; raises ``ValidationError``.
+
+        Rows are validated in JSON mode, as they arrive: strict types, ISO
+        strings for dates and timestamps.
+        """
+        return self.adapter.validate_json(json.dumps(record, default=str))
 
     def rejection_reason(self, raw: str) -> str | None:
         """The readable reason why a raw JSON line breaks the contract, or None."""
@@ -172,6 +177,8 @@ def format_validation_error(error: ValidationError) -> str:
     for problem in error.errors(include_url=False):
         # Drop the union tag pydantic puts first in a discriminated union's path.
         location = [str(p) for p in problem["loc"]]
+        if problem["type"] in ("union_tag_invalid", "union_tag_not_found"):
+            location = [str(problem["ctx"]["discriminator"]).strip("'")]
         if len(location) > 1 and location[0] in _VARIANT_TAGS:
             location = location[1:]
         where = ".".join(location) or "row"

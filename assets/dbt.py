@@ -1,0 +1,93 @@
+"""dbt assets: every model of ``dbt_project/`` as an asset downstream of the
+ingest assets, built with ``dbt build`` for one ``as_of`` date."""
+
+import json
+from datetime import datetime
+from zoneinfo import ZoneInfo
+from collections.abc import Iterator, Mapping
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from dagster import AssetExecutionContext, AssetKey, AssetsDefinition, AssetSpec, Config
+from dagster_dbt import (
+    DagsterDbtTranslator,
+    DagsterDbtTranslatorSettings,
+    DbtCliResource,
+    DbtProject,
+    dbt_assets,
+)
+
+from assets.ingest import raw_asset_key
+from pipelines.resources import DUCKDB_WRITER_POOL, CenterResource
+
+DBT_PROJECT_DIR = Path(__file__).resolve().parent.parent / "dbt_project"
+
+
+def dbt_project() -> DbtProject:
+    """The dbt project; its manifest is built by ``coachwh prepare`` (or by
+    ``dagster dev`` through ``prepare_if_dev``), never at import time."""
+    project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
+    project.prepare_if_dev()
+    return project
+
+
+def prepare_dbt_project() -> Path:
+    """Parse the dbt project into its manifest (the prepare step)."""
+    project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
+    project.preparer.prepare(project)
+    return project.manifest_path
+
+
+class WarehouseTranslator(DagsterDbtTranslator):
+    """dbt sources are the ingest assets; models are keyed ``<layer>/<name>``."""
+
+    def get_asset_spec(
+        self, manifest: Mapping[str, Any], unique_id: str, project: DbtProject | None
+    ) -> AssetSpec:
+        spec = super().get_asset_spec(manifest, unique_id, project)
+        props = self.get_resource_props(manifest, unique_id)
+        if props["resource_type"] == "source":
+            return spec.replace_attributes(key=raw_asset_key(props["name"]))
+        layer = props["fqn"][1] if len(props["fqn"]) > 2 else "models"
+        return spec.replace_attributes(key=AssetKey([layer, props["name"]]), group_name=layer)
+
+
+class WarehouseBuildConfig(Config):
+    """Run configuration of a warehouse build."""
+
+    as_of: str | None = None  # YYYY-MM-DD; default: the center's setting, else today there
+    full_refresh: bool = False
+
+
+def dbt_vars(center: CenterResource, config: WarehouseBuildConfig) -> dict[str, str]:
+    """The dbt vars of a build: as_of and the center's time zone."""
+    as_of = config.as_of or center.as_of or datetime.now(ZoneInfo(center.timezone)).date()
+    return {"as_of": str(as_of), "timezone": center.timezone}
+
+
+@cache
+def build_dbt_assets(manifest_path: Path) -> AssetsDefinition:
+    """The dbt assets of a manifest (cached: building them parses the manifest)."""
+    translator = WarehouseTranslator(
+        settings=DagsterDbtTranslatorSettings(enable_asset_checks=True)
+    )
+
+    @dbt_assets(
+        manifest=manifest_path,
+        dagster_dbt_translator=translator,
+        name="warehouse_models",
+        pool=DUCKDB_WRITER_POOL,
+    )
+    def warehouse_models(
+        context: AssetExecutionContext,
+        dbt: DbtCliResource,
+        center: CenterResource,
+        config: WarehouseBuildConfig,
+    ) -> Iterator[Any]:
+        args = ["build", "--vars", json.dumps(dbt_vars(center, config))]
+        if config.full_refresh:
+            args.append("--full-refresh")
+        yield from dbt.cli(args, context=context).stream()
+
+    return warehouse_models

@@ -1,0 +1,55 @@
+"""DDL of the working database's bookkeeping and raw tables (DESIGN.md section 4).
+
+Raw tables take their columns from the stream contracts in ``models/``; each
+adds the lineage columns of where the row came from.
+"""
+
+import duckdb
+
+from models.streams import STREAMS, StreamContract
+
+LINEAGE_COLUMNS = {
+    "_file": "VARCHAR",
+    "_line_no": "BIGINT",
+    "_ingested_at": "TIMESTAMPTZ",
+    "_run_id": "VARCHAR",
+}
+
+_BOOKKEEPING = """
+create schema if not exists ingest;
+create schema if not exists raw;
+create table if not exists ingest.file_ledger (
+    stream varchar not null,
+    file varchar not null,
+    sha256 varchar,
+    rows_total bigint not null,
+    rows_ok bigint not null,
+    rows_rejected bigint not null,
+    rows_duplicate bigint not null,
+    status varchar not null check (status in ('ingested', 'rejected')),
+    error varchar,
+    ingested_at timestamptz not null,
+    run_id varchar,
+    primary key (stream, file)
+);
+create table if not exists ingest.rejected_rows (
+    stream varchar not null,
+    file varchar not null,
+    line_no bigint not null,
+    raw varchar,
+    reason varchar not null
+);
+"""
+
+
+def raw_table_ddl(contract: StreamContract) -> str:
+    columns = [f'"{c.name}" {c.sql_type}' for c in contract.columns]
+    columns += [f"{name} {sql_type}" for name, sql_type in LINEAGE_COLUMNS.items()]
+    return f"create table if not exists raw.{contract.name} ({', '.join(columns)})"
+
+
+def ensure_warehouse(conn: duckdb.DuckDBPyConnection) -> None:
+    """Create the ingest and raw schemas and tables if they are missing."""
+    conn.execute(_BOOKKEEPING)
+    for contract in STREAMS.values():
+        conn.execute(raw_table_ddl(contract))

@@ -1,0 +1,234 @@
+"""The ``coachwh`` command line (DESIGN.md section 8).
+
+Every option has an environment variable and a default that works with no
+configuration; paths default under ``COACHWH_HOME`` (``./coachwh_data``).
+"""
+
+import os
+import time
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import duckdb
+import typer
+
+from pipelines.settings import QUIET_ENV, Settings
+
+os.environ.update(QUIET_ENV)
+
+app = typer.Typer(
+    help="coaching-warehouse: the streamed pipeline behind agent coaching.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+
+_state: dict[str, Settings] = {}
+
+
+def _say(message: str) -> None:
+    typer.echo(message, err=False)
+
+
+@app.callback()
+def _configure(
+    home: Annotated[Path | None, typer.Option(envvar="COACHWH_HOME", help="Data home.")] = None,
+    landing: Annotated[Path | None, typer.Option(envvar="COACHWH_LANDING")] = None,
+    warehouse: Annotated[Path | None, typer.Option(envvar="COACHWH_WAREHOUSE")] = None,
+    serving: Annotated[Path | None, typer.Option(envvar="COACHWH_SERVING")] = None,
+    exports: Annotated[Path | None, typer.Option(envvar="COACHWH_EXPORTS")] = None,
+    timezone: Annotated[
+        str, typer.Option(envvar="COACHWH_TIMEZONE", help="The center's time zone.")
+    ] = "UTC",
+) -> None:
+    """Resolve the settings once for every command."""
+    values = {
+        "home": home,
+        "landing": landing,
+        "warehouse": warehouse,
+        "serving": serving,
+        "exports": exports,
+        "timezone": timezone,
+    }
+    _state["settings"] = Settings(**{k: v for k, v in values.items() if v is not None})
+
+
+def _settings(as_of: date | None = None) -> Settings:
+    settings = _state["settings"]
+    if as_of is not None:
+        settings = settings.model_copy(update={"as_of": as_of})
+    settings.export_environment()
+    return settings
+
+
+AsOf = Annotated[
+    str | None,
+    typer.Option(envvar="COACHWH_AS_OF", help="Date the warehouse describes (YYYY-MM-DD)."),
+]
+
+
+def _parse_date(value: str | None, option: str) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter(f"expected a date YYYY-MM-DD, got {value!r}", param_hint=option)
+
+
+@app.command()
+def prepare() -> None:
+    """Parse the dbt project into its manifest (done once after install)."""
+    from assets.dbt import prepare_dbt_project
+
+    _settings()
+    _say(f"dbt manifest: {prepare_dbt_project()}")
+
+
+@app.command()
+def generate(
+    agents: Annotated[int, typer.Option(min=1, help="Number of agents.")] = 40,
+    days: Annotated[int, typer.Option(min=1, help="Number of days.")] = 28,
+    start: Annotated[str | None, typer.Option(help="First day (default: days ago)")] = None,
+    seed: Annotated[int, typer.Option(help="Random seed.")] = 7,
+) -> None:
+    """Write a seeded sample stream into the landing zone."""
+    from assets.sample_stream import generate_sample
+
+    settings = _settings()
+    started = time.perf_counter()
+    summary = generate_sample(
+        settings.landing_dir,
+        agents=agents,
+        days=days,
+        start=_parse_date(start, "--start"),
+        seed=seed,
+        progress=_say,
+    )
+    _say(
+        f"wrote {summary.files} files, {sum(summary.rows.values()):,} rows to "
+        f"{settings.landing_dir} in {time.perf_counter() - started:.1f}s"
+    )
+
+
+def run_pipeline(settings: Settings, full_refresh: bool = False) -> bool:
+    """Ingest pending files and build everything downstream, through Dagster,
+    in this process. Returns whether the run succeeded."""
+    from dagster import DagsterInstance
+
+    from assets.dbt import prepare_dbt_project
+    from pipelines.definitions import build_definitions
+    from pipelines.jobs import refresh_job
+
+    if not (Path(__file__).resolve().parent.parent / "dbt_project/target/manifest.json").exists():
+        prepare_dbt_project()
+    defs = build_definitions(settings)
+    job = defs.resolve_job_def(refresh_job.name)
+    as_of = settings.effective_as_of().isoformat()
+    _say(f"running {job.name} for as_of {as_of} on {settings.warehouse_path}")
+    with DagsterInstance.ephemeral() as instance:
+        result = job.execute_in_process(
+            instance=instance,
+            run_config={
+                "ops": {
+                    "warehouse_models": {"config": {"as_of": as_of, "full_refresh": full_refresh}}
+                },
+                "loggers": {"console": {"config": {"log_level": "INFO"}}},
+            },
+            raise_on_error=False,
+        )
+    return result.success
+
+
+@app.command()
+def run(
+    as_of: AsOf = None,
+    full_refresh: Annotated[bool, typer.Option(help="Rebuild incremental models.")] = False,
+) -> None:
+    """Ingest pending files, build the warehouse for --as-of, and summarise."""
+    settings = _settings(_parse_date(as_of, "--as-of"))
+    started = time.perf_counter()
+    ok = run_pipeline(settings, full_refresh=full_refresh)
+    _say(f"run {'succeeded' if ok else 'FAILED'} in {time.perf_counter() - started:.1f}s")
+    _print_summary(settings)
+    if not ok:
+        raise typer.Exit(1)
+
+
+@app.command()
+def demo(
+    agents: Annotated[int, typer.Option(min=1)] = 40,
+    days: Annotated[int, typer.Option(min=1)] = 28,
+    seed: Annotated[int, typer.Option()] = 7,
+) -> None:
+    """Generate a sample stream, run the whole pipeline, print a summary."""
+    generate(agents=agents, days=days, start=None, seed=seed)
+    run(as_of=None, full_refresh=False)
+
+
+@app.command()
+def status() -> None:
+    """The ledger, row counts and rejected rows by reason."""
+    _print_summary(_settings())
+
+
+def _print_summary(settings: Settings) -> None:
+    if not settings.warehouse_path.exists():
+        _say(f"no warehouse at {settings.warehouse_path} yet: run `coachwh run`")
+        return
+    with duckdb.connect(str(settings.warehouse_path), read_only=True) as conn:
+        _say("\nfiles ingested per stream")
+        _table(
+            conn,
+            """select stream, count(*) filter (where status = 'ingested') as files,
+                      count(*) filter (where status = 'rejected') as files_rejected,
+                      sum(rows_total) as rows_total, sum(rows_ok) as rows_ok,
+                      sum(rows_rejected) as rows_rejected, sum(rows_duplicate) as rows_duplicate
+               from ingest.file_ledger group by stream order by stream""",
+        )
+        _say("\nrejected rows by reason")
+        _table(
+            conn,
+            """select stream, reason, count(*) as rows from ingest.rejected_rows
+               group by all order by rows desc, stream, reason limit 20""",
+        )
+        _say("\nrejected files")
+        _table(
+            conn,
+            "select stream, file, error from ingest.file_ledger where status = 'rejected' "
+            "order by stream, file limit 20",
+        )
+        _say("\nrow counts")
+        tables = conn.execute(
+            "select table_schema || '.' || table_name from duckdb_tables() "
+            "where table_schema in ('raw', 'marts') order by table_schema, table_name"
+        ).fetchall()
+        counts = " union all ".join(
+            f"select '{name}' as \"table\", count(*) as rows from {name}" for (name,) in tables
+        )
+        if counts:
+            _table(conn, counts)
+
+
+def _table(conn: duckdb.DuckDBPyConnection, sql: str) -> None:
+    result = conn.execute(sql)
+    names = [d[0] for d in result.description]
+    rows = result.fetchall()
+    if not rows:
+        _say("  (none)")
+        return
+    cells = [[_cell(v) for v in row] for row in rows]
+    widths = [max(len(n), *(len(r[i]) for r in cells)) for i, n in enumerate(names)]
+    _say("  " + "  ".join(n.ljust(w) for n, w in zip(names, widths, strict=True)))
+    for row in cells:
+        _say("  " + "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)))
+
+
+def _cell(value: object) -> str:
+    if isinstance(value, float):
+        return f"{value:,.2f}"
+    if isinstance(value, int):
+        return f"{value:,}"
+    text = "" if value is None else str(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+

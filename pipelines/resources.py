@@ -1,0 +1,38 @@
+"""Resources shared by the assets, built from :mod:`pipelines.settings`."""
+
+from pathlib import Path
+
+from dagster import ConfigurableResource
+from dagster_dbt import DbtCliResource
+from dagster_duckdb import DuckDBResource
+
+from pipelines.settings import Settings
+
+# Every asset that writes the working DuckDB file runs in this pool, limited
+# to one at a time: DuckDB takes one writing process per file.
+DUCKDB_WRITER_POOL = "duckdb_writer"
+
+
+class CenterResource(ConfigurableResource):
+    """Where the landing zone is, and how the contact center keeps time."""
+
+    landing: str
+    timezone: str = "UTC"
+    as_of: str | None = None
+
+    @property
+    def landing_dir(self) -> Path:
+        return Path(self.landing)
+
+
+def build_resources(settings: Settings, dbt_project_dir: Path) -> dict[str, object]:
+    settings.export_environment()
+    return {
+        "duckdb": DuckDBResource(database=str(settings.warehouse_path)),
+        "dbt": DbtCliResource(project_dir=str(dbt_project_dir), profiles_dir=str(dbt_project_dir)),
+        "center": CenterResource(
+            landing=str(settings.landing_dir),
+            timezone=settings.timezone,
+            as_of=settings.as_of.isoformat() if settings.as_of else None,
+        ),
+    }

@@ -1,0 +1,229 @@
+"""Ingest rules of DESIGN.md section 4, on a DuckDB file under tmp_path."""
+
+import gzip
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import duckdb
+import pytest
+from stream_examples import VALID_ROWS, coaching_event
+
+from assets.landing_zone import ingest_pending
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def write_lines(landing: Path, stream: str, name: str, lines: list[str]) -> Path:
+    path = landing / stream / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    data = ("\n".join(lines) + "\n").encode()
+    path.write_bytes(gzip.compress(data) if name.endswith(".gz") else data)
+    return path
+
+
+def score(event_id: str, **changes: object) -> str:
+    return json.dumps({**VALID_ROWS["auto_qa_scores"], "event_id": event_id, **changes})
+
+
+def ledger(conn: duckdb.DuckDBPyConnection) -> dict[str, tuple]:
+    rows = conn.execute(
+        "select stream || '/' || file, status, rows_total, rows_ok, rows_rejected, "
+        "rows_duplicate from ingest.file_ledger"
+    ).fetchall()
+    return {row[0]: row[1:] for row in rows}
+
+
+@pytest.fixture
+def landing(tmp_path: Path) -> Path:
+    return tmp_path / "landing"
+
+
+@pytest.fixture
+def conn(tmp_path: Path):
+    with duckdb.connect(str(tmp_path / "warehouse.duckdb")) as connection:
+        yield connection
+
+
+def test_bad_rows_are_rejected_with_reasons_and_good_rows_land(landing, conn) -> None:
+    write_lines(
+        landing,
+        "auto_qa_scores",
+        "2026-11-02.jsonl",
+        [
+            score("q1"),
+            "this is not JSON",
+            score("q2", score="eighty"),
+            score("q3", score=140),
+            json.dumps({k: v for k, v in json.loads(score("q4")).items() if k != "agent_id"}),
+            score("q5", attribute_id="resolution"),
+        ],
+    )
+    write_lines(
+        landing,
+        "coaching_events",
+        "2026-11-02.jsonl",
+        [
+            json.dumps(coaching_event("mark_created", "c1")),
+            json.dumps({**coaching_event("note_added", "c2"), "event_type": "high_five"}),
+        ],
+    )
+    results = ingest_pending(conn, landing)
+
+    assert ledger(conn) == {
+        "auto_qa_scores/2026-11-02.jsonl": ("ingested", 6, 2, 4, 0),
+        "coaching_events/2026-11-02.jsonl": ("ingested", 2, 1, 1, 0),
+    }
+    assert [(r.stream, r.rows_ok, r.rows_rejected) for r in results] == [
+        ("auto_qa_scores", 2, 4),
+        ("coaching_events", 1, 1),
+    ]
+    landed = conn.execute("select event_id from raw.auto_qa_scores order by 1").fetchall()
+    assert landed == [("q1",), ("q5",)]
+    rejected = dict(
+        conn.execute(
+            "select line_no, reason from ingest.rejected_rows where stream = 'auto_qa_scores'"
+        ).fetchall()
+    )
+    assert set(rejected) == {2, 3, 4, 5}
+    assert rejected[2].startswith("row: Invalid JSON")
+    assert rejected[3].startswith("score: Input should be a valid number")
+    assert rejected[4].startswith("score: Input should be less than or equal to 100")
+    assert rejected[5] == "agent_id: Field required"
+    ((raw, reason),) = conn.execute(
+        "select raw, reason from ingest.rejected_rows where stream = 'coaching_events'"
+    ).fetchall()
+    assert "high_five" in raw and reason.startswith("event_type: Input tag 'high_five'")
+
+
+def test_ledger_counts_add_up_to_the_rows_of_each_file(landing, conn) -> None:
+    write_lines(landing, "auto_qa_scores", "a.jsonl", [score("q1"), score("q1"), "{", ""])
+    ingest_pending(conn, landing)
+    ((total, ok, rejected, duplicate),) = conn.execute(
+        "select rows_total, rows_ok, rows_rejected, rows_duplicate from ingest.file_ledger"
+    ).fetchall()
+    # The blank line is not a row; the second copy of q1 is a duplicate.
+    assert (total, ok, rejected, duplicate) == (3, 1, 1, 1)
+    assert ok + rejected + duplicate == total
+
+
+def test_truncated_gzip_is_rejected_whole_and_the_next_file_goes_on(landing, conn) -> None:
+    broken = write_lines(landing, "auto_qa_scores", "2026-11-01.jsonl.gz", [score("q1")] * 50)
+    broken.write_bytes(broken.read_bytes()[:-20])
+    write_lines(landing, "auto_qa_scores", "2026-11-02.jsonl.gz", [score("q2")])
+    ingest_pending(conn, landing)
+
+    status, error = conn.execute(
+        "select status, error from ingest.file_ledger where file = '2026-11-01.jsonl.gz'"
+    ).fetchall()[0]
+    assert status == "rejected" and "gzip" in error
+    assert ledger(conn)["auto_qa_scores/2026-11-02.jsonl.gz"] == ("ingested", 1, 1, 0, 0)
+    assert conn.execute("select event_id from raw.auto_qa_scores").fetchall() == [("q2",)]
+
+
+def test_bytes_that_are_not_text_and_a_bad_parquet_are_rejected(landing, conn) -> None:
+    (landing / "agents").mkdir(parents=True)
+    (landing / "agents" / "a.jsonl").write_bytes(b'{"agent_id": "\xff\xfe"}\n')
+    (landing / "interactions").mkdir(parents=True)
+    (landing / "interactions" / "b.parquet").write_bytes(b"PAR1 not really")
+    ingest_pending(conn, landing)
+    assert {f: row[0] for f, row in ledger(conn).items()} == {
+        "agents/a.jsonl": "rejected",
+        "interactions/b.parquet": "rejected",
+    }
+
+
+def test_parquet_rows_are_validated_like_json(landing, conn, tmp_path) -> None:
+    folder = landing / "interactions"
+    folder.mkdir(parents=True)
+    rows = [
+        {**VALID_ROWS["interactions"], "interaction_id": "i1"},
+        {**VALID_ROWS["interactions"], "interaction_id": "i2", "channel": "fax"},
+    ]
+    source = tmp_path / "rows.json"
+    source.write_text("\n".join(json.dumps(r) for r in rows))
+    with duckdb.connect() as scratch:
+        scratch.execute(
+            f"copy (select * replace (started_at::timestamptz as started_at) "
+            f"from read_json('{source}')) to '{folder / 'd.parquet'}' (format parquet)"
+        )
+    ingest_pending(conn, landing)
+    assert conn.execute("select interaction_id from raw.interactions").fetchall() == [("i1",)]
+    ((line, reason),) = conn.execute("select line_no, reason from ingest.rejected_rows").fetchall()
+    assert line == 2 and reason.startswith("channel:")
+
+
+def test_the_same_file_twice_and_the_same_event_in_two_files_change_nothing(
+    landing, conn
+) -> None:
+    write_lines(landing, "auto_qa_scores", "a.jsonl", [score("q1"), score("q2")])
+    ingest_pending(conn, landing)
+    before = conn.execute("select * exclude (_ingested_at) from raw.auto_qa_scores").fetchall()
+
+    assert ingest_pending(conn, landing) == []  # the same file again: nothing pending
+    write_lines(landing, "auto_qa_scores", "b.jsonl", [score("q2"), score("q1")])
+    (result,) = ingest_pending(conn, landing)
+
+    assert (result.rows_ok, result.rows_duplicate) == (0, 2)
+    after = conn.execute("select * exclude (_ingested_at) from raw.auto_qa_scores").fetchall()
+    assert after == before
+
+
+def test_temporary_and_hidden_files_are_never_read(landing, conn) -> None:
+    write_lines(landing, "auto_qa_scores", "a.jsonl.tmp", [score("q1")])
+    write_lines(landing, "auto_qa_scores", ".a.jsonl", [score("q2")])
+    assert ingest_pending(conn, landing) == []
+
+
+_KILLED_WRITER = textwrap.dedent(
+    """
+    import sys, time
+    from pathlib import Path
+    import duckdb
+    from assets.landing_zone import ingest_pending
+    from models.streams import STREAMS
+
+    contract = STREAMS["auto_qa_scores"]
+    validate = contract.rejection_reason
+
+    def announce_then_hang(raw):
+        # Called inside the file's transaction, after its rows were inserted.
+        print("inside-transaction", flush=True)
+        time.sleep(600)
+
+    object.__setattr__(contract, "rejection_reason", announce_then_hang)
+    ingest_pending(duckdb.connect(sys.argv[1]), Path(sys.argv[2]))
+    """
+)
+
+
+def test_a_process_killed_mid_file_leaves_nothing_and_the_rerun_ingests_once(
+    landing, tmp_path
+) -> None:
+    lines = [score(f"q{i}") for i in range(20_000)] + ["not json"]
+    write_lines(landing, "auto_qa_scores", "big.jsonl.gz", lines)
+    database = tmp_path / "warehouse.duckdb"
+    writer = subprocess.Popen(
+        [sys.executable, "-c", _KILLED_WRITER, str(database), str(landing)],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert writer.stdout.readline().strip() == "inside-transaction"
+    finally:
+        os.kill(writer.pid, signal.SIGKILL)
+        writer.wait()
+    assert writer.returncode == -signal.SIGKILL
+
+    with duckdb.connect(str(database)) as conn:
+        assert conn.execute("select count(*) from raw.auto_qa_scores").fetchall() == [(0,)]
+        assert conn.execute("select count(*) from ingest.file_ledger").fetchall() == [(0,)]
+        ingest_pending(conn, landing)
+        ingest_pending(conn, landing)
+        assert conn.execute("select count(*) from raw.auto_qa_scores").fetchall() == [(20_000,)]
+        assert ledger(conn) == {"auto_qa_scores/big.jsonl.gz": ("ingested", 20_001, 20_000, 1, 0)}
