@@ -95,40 +95,34 @@ def pending_files(
 # --- reading -----------------------------------------------------------------
 
 
-def _lines_table(text: str) -> pa.Table:
-    """One row per line of the text, numbered from 1, blank lines left out."""
-    lines = pc.list_flatten(pc.split_pattern(pa.array([text], pa.large_string()), "\n"))
-    numbers = pa.array(np.arange(1, len(lines) + 1, dtype=np.int64))
-    table = pa.table({"line_no": numbers, "raw": lines})
-    blank = pc.equal(pc.utf8_trim_whitespace(lines), "")
-    return table.filter(pc.invert(blank))
-
-
-def read_lines(conn: duckdb.DuckDBPyConnection, path: Path, content: bytes) -> pa.Table:
-    """The file's rows as (line_no, raw JSON text); raises UnreadableFileError."""
-    name = path.name
-    if name.endswith(PARQUET_SUFFIXES):
-        try:
-            return conn.sql(
-                "select row_number() over () as line_no, to_json(t)::varchar as raw "
-                "from read_parquet($path) t",
-                params={"path": str(path)},
-            ).to_arrow_table()
-        except duckdb.Error as error:
-            raise UnreadableFileError(f"not a readable Parquet file: {error}") from error
-    if name.endswith(".gz"):
+def _decoded_text(path: Path, content: bytes) -> str:
+    """The file's text; raises UnreadableFileError for a broken gzip or non-UTF-8."""
+    if path.name.endswith(".gz"):
         try:
             content = gzip.decompress(content)
         except (OSError, EOFError) as error:
             raise UnreadableFileError(f"gzip stream cannot be read to its end: {error}") from error
     try:
-        text = content.decode("utf-8")
+        return content.decode("utf-8")
     except UnicodeDecodeError as error:
         raise UnreadableFileError(f"bytes that are not UTF-8 text: {error}") from error
-    return _lines_table(text)
 
 
-# --- bulk validation ---------------------------------------------------------
+def _lines(text: str) -> pa.Table:
+    """(row_no, line_no, raw): the non-blank lines; row_no counts only those."""
+    lines = pa.array(text.split("\n"), pa.large_string())
+    numbers = pa.array(np.arange(1, len(lines) + 1, dtype=np.int64))
+    kept = pa.table({"line_no": numbers, "raw": lines}).filter(
+        pc.invert(pc.equal(pc.utf8_trim_whitespace(lines), ""))
+    )
+    rows = pa.array(np.arange(1, kept.num_rows + 1, dtype=np.int64))
+    return kept.add_column(0, "row_no", rows)
+
+
+# --- typing: three sources of typed rows --------------------------------------
+#
+# Each gives (row_no, line_no, raw, <contract columns typed>, type_failure), where
+# type_failure names the first field whose value cannot be read as its type.
 
 
 def _sql_literal(value: object) -> str:
@@ -141,142 +135,154 @@ def _sql_literal(value: object) -> str:
     return "'" + str(value).replace("'", "''") + "'"
 
 
-_TEXT_PATTERNS = {
-    "date": r"^\d{4}-\d{2}-\d{2}$",
-    "datetime": r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}",
-}
+def _first_failure(checks: list[tuple[str, str]]) -> str:
+    """SQL naming the field of the first failing (condition, field) pair."""
+    if not checks:
+        return "null::varchar"
+    return "case " + " ".join(f"when {cond} then '{name}'" for cond, name in checks) + " end"
 
 
-def _typed_value(column: Column, value: str) -> str:
-    """SQL turning the column's JSON value into its raw-table type (NULL if it can't)."""
-    if column.is_list:
-        return f"try_cast({value} as varchar[])"
-    if column.python_type is str:
-        return f"({value} ->> '$')"
-    return f"try_cast({value} ->> '$' as {column.sql_type})"
+def read_json_typed_sql(contract: StreamContract, path: Path) -> str:
+    """The fast path: DuckDB's own NDJSON reader, typed by the contract.
 
-
-def _value_is_valid(column: Column, value: str, typed: str) -> str:
-    """SQL that is true where a present JSON value satisfies the column's contract."""
-    kinds = ", ".join(f"'{k}'" for k in column.json_types)
-    if column.is_list:
-        checks = [
-            f"json_type({value}) = 'ARRAY'",
-            f"coalesce(list_bool_and(list_transform({value}::json[], "
-            f"lambda x: json_type(x) in ({kinds}))), true)",
-        ]
-        if column.min_length is not None:
-            checks.append(f"len({typed}) >= {column.min_length}")
-        if column.item_min_length is not None:
-            checks.append(
-                f"coalesce(list_bool_and(list_transform({typed}, "
-                f"lambda x: length(x) >= {column.item_min_length})), true)"
-            )
-        return " and ".join(checks)
-    checks = [f"json_type({value}) in ({kinds})", f"{typed} is not null"]
-    pattern = _TEXT_PATTERNS.get(column.python_type.__name__)
-    if pattern:
-        checks.append(f"regexp_matches({value} ->> '$', '{pattern}')")
-    if column.enum:
-        checks.append(f"{typed} in ({', '.join(_sql_literal(e) for e in column.enum)})")
-    if column.min_length is not None:
-        checks.append(f"length({typed}) >= {column.min_length}")
-    if column.ge is not None:
-        checks.append(f"{typed} >= {column.ge}")
-    if column.gt is not None:
-        checks.append(f"{typed} > {column.gt}")
-    if column.le is not None:
-        checks.append(f"{typed} <= {column.le}")
-    return " and ".join(checks)
-
-
-def validation_sql(contract: StreamContract, source: str) -> str:
-    """SQL over ``source(line_no, raw)`` giving every contract column typed, and
-    ``failed_field``: the first field that breaks the contract (NULL if none).
-
-    Every check derives from the pydantic contract, so the two cannot drift.
+    It raises on any line it cannot read as the contract's types (not JSON, a
+    value of the wrong type); the caller then takes the line-by-line path.
     """
-    names = [c.name for c in contract.columns]
-    position = {name: i + 1 for i, name in enumerate(names)}
-    paths = ", ".join(_sql_literal(f"$.{name}") for name in names)
-    tag = contract.discriminator
-
-    def value(name: str) -> str:
-        return f"v[{position[name]}]"
-
-    def present(name: str) -> str:
-        return f"({value(name)} is not null and json_type({value(name)}) <> 'NULL')"
-
-    typed_columns, failures = [], []
-    for variant_tag, model in contract.variants.items():
-        when = f"{tag}_text = {_sql_literal(variant_tag)}" if tag else "true"
-        fields = []
-        for column in model_columns(model):
-            if column.name == tag:
-                continue
-            typed = _typed_value(column, value(column.name))
-            valid = _value_is_valid(column, value(column.name), typed)
-            ok = f"{present(column.name)} and {valid}"
-            if not column.required:
-                ok = f"not {present(column.name)} or ({valid})"
-            fields.append(f"when not ({ok}) then '{column.name}'")
-        failures.append((when, fields))
-    for column in contract.columns:
-        typed = _typed_value(column, value(column.name))
-        if column.name != tag and column.default is not None:
-            typed = f"coalesce({typed}, {_sql_literal(column.default)})"
-        if tag and column.name != tag:
-            owners = [t for t, m in contract.variants.items() if column.name in m.model_fields]
-            if len(owners) < len(contract.variants):
-                tags = ", ".join(_sql_literal(t) for t in owners)
-                typed = f"case when {tag}_text in ({tags}) then {typed} end"
-        typed_columns.append(f'{typed} as "{column.name}"')
-
-    if tag:
-        tags = ", ".join(_sql_literal(t) for t in contract.variants)
-        tag_check = f"when {tag}_text is null or {tag}_text not in ({tags}) then '{tag}'"
-        variant_checks = " ".join(
-            f"when {when} then (case {' '.join(fields)} end)" for when, fields in failures
-        )
-        field_failure = f"case {tag_check} else (case {variant_checks} end) end"
-        tag_text = f"json_extract_string(v[{position[tag]}], '$') as {tag}_text,"
-    else:
-        ((_, fields),) = failures
-        field_failure = f"case {' '.join(fields)} end"
-        tag_text = ""
-
-    rules = []
-    for variant_tag, model in contract.variants.items():
-        for predicate, _reason in model.row_rules:
-            guard = f"{tag} = {_sql_literal(variant_tag)} and " if tag else ""
-            field = _reason.split(":", 1)[0]
-            rules.append(f"when {guard}not coalesce({predicate}, false) then '{field}'")
-    rule_failure = f"case {' '.join(rules)} end" if rules else "null"
-
+    columns = ", ".join(
+        f"{_sql_literal(c.name)}: {_sql_literal(c.sql_type)}" for c in contract.columns
+    )
+    names = ", ".join(f'"{c.name}"' for c in contract.columns)
     return f"""
-        with lines as (
-            select line_no, raw,
+        select row_number() over () as row_no, row_no as line_no, null::varchar as raw,
+               {names}, null::varchar as type_failure
+        from read_json({_sql_literal(str(path))}, columns = {{{columns}}},
+                       format = 'newline_delimited', maximum_object_size = 16777216)
+    """
+
+
+def json_lines_typed_sql(contract: StreamContract, lines: str) -> str:
+    """The exact path: each line of ``lines(row_no, line_no, raw)`` parsed on
+    its own, so one bad line rejects one row."""
+    names = [c.name for c in contract.columns]
+    paths = ", ".join(_sql_literal(f"$.{name}") for name in names)
+    typed, failures = [], [("not is_object", "row")]
+    for i, column in enumerate(contract.columns, start=1):
+        value = f"v[{i}]"
+        if column.is_list:
+            cast = f"try_cast({value} as varchar[])"
+        elif column.python_type is str:
+            cast = f"({value} ->> '$')"
+        else:
+            cast = f"try_cast({value} ->> '$' as {column.sql_type})"
+        typed.append(f'{cast} as "{column.name}"')
+        failures.append((f"json_type({value}) <> 'NULL' and {cast} is null", column.name))
+    return f"""
+        with objects as (
+            select row_no, line_no, raw,
                    coalesce(case when json_valid(raw) then json_type(raw) = 'OBJECT' end, false)
                        as is_object
-            from {source}
+            from {lines}
         ),
         parsed as (
-            select line_no, raw, is_object,
-                   case when is_object then json_extract(raw, [{paths}]) end as v
-            from lines
-        ),
-        checked as (
-            select line_no, raw, is_object, v, {tag_text}
-                   case when not is_object then 'row' else {field_failure} end as field_failure
-            from parsed
-        ),
-        typed as (
-            select line_no, raw, field_failure, {", ".join(typed_columns)}
-            from checked
+            select *, case when is_object then json_extract(raw, [{paths}]) end as v
+            from objects
         )
-        select * exclude (field_failure),
-               coalesce(field_failure, {rule_failure}) as failed_field
-        from typed
+        select row_no, line_no, raw, {", ".join(typed)},
+               {_first_failure(failures)} as type_failure
+        from parsed
+    """
+
+
+def parquet_typed_sql(contract: StreamContract, path: Path, present: set[str]) -> str:
+    """Parquet rows cast to the contract's types; a missing column is NULL."""
+    typed, failures = [], []
+    for column in contract.columns:
+        if column.name in present:
+            cast = f'try_cast(src."{column.name}" as {column.sql_type})'
+            failures.append((f'src."{column.name}" is not null and {cast} is null', column.name))
+        else:
+            cast = f"null::{column.sql_type}"
+        typed.append(f'{cast} as "{column.name}"')
+    return f"""
+        select row_no, row_no as line_no, null::varchar as raw, {", ".join(typed)},
+               {_first_failure(failures)} as type_failure
+        from (select row_number() over () as row_no, *
+              from read_parquet({_sql_literal(str(path))})) src
+    """
+
+
+# --- the contract's rules, on typed rows -----------------------------------------
+
+
+def _rule_checks(column: Column) -> list[str]:
+    """SQL conditions that break the contract for a present, typed value."""
+    name = f'"{column.name}"'
+    broken = []
+    if column.enum:
+        broken.append(f"{name} not in ({', '.join(_sql_literal(e) for e in column.enum)})")
+    length = f"len({name})" if column.is_list else f"length({name})"
+    if column.min_length is not None:
+        broken.append(f"{length} < {column.min_length}")
+    if column.item_min_length is not None:
+        broken.append(
+            f"not coalesce(list_bool_and(list_transform({name}, "
+            f"lambda x: x is not null and length(x) >= {column.item_min_length})), true)"
+        )
+    if column.ge is not None:
+        broken.append(f"{name} < {column.ge}")
+    if column.gt is not None:
+        broken.append(f"{name} <= {column.gt}")
+    if column.le is not None:
+        broken.append(f"{name} > {column.le}")
+    return broken
+
+
+def _variant_failure(contract: StreamContract, model: type) -> str:
+    checks = []
+    for column in model_columns(model):
+        if column.name == contract.discriminator:
+            continue
+        if column.required:
+            checks.append((f'"{column.name}" is null', column.name))
+        checks += [(cond, column.name) for cond in _rule_checks(column)]
+    for predicate, reason in model.row_rules:
+        checks.append((f"not coalesce({predicate}, false)", reason.split(":", 1)[0]))
+    return _first_failure(checks)
+
+
+def validated_sql(contract: StreamContract, typed_rows: str) -> str:
+    """Typed rows checked against every rule of the contract: each column with
+    its default applied, and ``failed_field``, the first field that breaks the
+    contract (NULL for a valid row). Every check derives from the pydantic
+    contract, so the two cannot drift."""
+    tag = contract.discriminator
+    if tag:
+        tags = ", ".join(_sql_literal(t) for t in contract.variants)
+        variants = " ".join(
+            f"when {_sql_literal(t)} then {_variant_failure(contract, m)}"
+            for t, m in contract.variants.items()
+        )
+        rules = (
+            f"case when {tag} is null or {tag} not in ({tags}) then '{tag}' "
+            f"else case {tag} {variants} end end"
+        )
+    else:
+        (model,) = contract.variants.values()
+        rules = _variant_failure(contract, model)
+    columns = []
+    for column in contract.columns:
+        value = f'"{column.name}"'
+        if column.default is not None:
+            value = f"coalesce({value}, {_sql_literal(column.default)})"
+        owners = [t for t, m in contract.variants.items() if column.name in m.model_fields]
+        if tag and column.name != tag and len(owners) < len(contract.variants):
+            owned_by = ", ".join(_sql_literal(t) for t in owners)
+            value = f"case when {tag} in ({owned_by}) then {value} end"
+        columns.append(f'{value} as "{column.name}"')
+    return f"""
+        select row_no, line_no, raw, {", ".join(columns)},
+               coalesce(type_failure, {rules}) as failed_field
+        from ({typed_rows}) typed_rows
     """
 
 
@@ -287,20 +293,124 @@ def _sha256(content: bytes) -> str:
     return hashlib.sha256(content).hexdigest()
 
 
-def _rejection_reasons(contract: StreamContract, rejected: pa.Table) -> pa.Table:
-    """Ask pydantic why each rejected row breaks the contract."""
-    reasons = []
-    for raw, field in zip(
-        rejected.column("raw").to_pylist(), rejected.column("failed_field").to_pylist(), strict=True
-    ):
-        reason = contract.rejection_reason(raw)
-        reasons.append(reason or f"{field}: value breaks the contract")
+def _stage(conn: duckdb.DuckDBPyConnection, contract: StreamContract, path: Path, content: bytes):
+    """Validate the file's rows into the temp table ``landing_batch``.
+
+    Returns the file's lines (row_no, line_no, raw) when they were read, else
+    None (the fast path never splits the file in Python)."""
+    stage = "create or replace temp table landing_batch as "
+    if path.name.endswith(PARQUET_SUFFIXES):
+        try:
+            present = {
+                row[0]
+                for row in conn.execute(
+                    f"select name from parquet_schema({_sql_literal(str(path))})"
+                ).fetchall()
+            }
+            conn.execute(
+                stage + validated_sql(contract, parquet_typed_sql(contract, path, present))
+            )
+        except duckdb.Error as error:
+            raise UnreadableFileError(f"not a readable Parquet file: {error}") from error
+        return None
+    try:
+        conn.execute(stage + validated_sql(contract, read_json_typed_sql(contract, path)))
+        return None
+    except duckdb.Error:
+        pass  # some line is not what the contract reads: take it line by line
+    lines = _lines(_decoded_text(path, content))
+    conn.register("landing_lines", lines)
+    try:
+        conn.execute(
+            stage + validated_sql(contract, json_lines_typed_sql(contract, "landing_lines"))
+        )
+    finally:
+        conn.unregister("landing_lines")
+    return lines
+
+
+def _rejected_rows(
+    conn: duckdb.DuckDBPyConnection,
+    contract: StreamContract,
+    path: Path,
+    content: bytes,
+    lines: pa.Table | None,
+) -> pa.Table:
+    """(line_no, raw, reason) of every rejected row, the reason from pydantic."""
+    rejected = conn.sql(
+        "select row_no, failed_field from landing_batch where failed_field is not null "
+        "order by row_no"
+    ).to_arrow_table()
+    if rejected.num_rows == 0:
+        return pa.table({"line_no": pa.array([], pa.int64()), "raw": [], "reason": []})
+    if path.name.endswith(PARQUET_SUFFIXES):
+        rows = (
+            f"select row_number() over () as row_no, * from read_parquet({_sql_literal(str(path))})"
+        )
+        source = conn.sql(
+            f"select row_no, row_no as line_no, to_json(src)::varchar as raw from ({rows}) src"
+        ).to_arrow_table()
+    else:
+        source = lines if lines is not None else _lines(_decoded_text(path, content))
+    wanted = pc.is_in(source.column("row_no"), value_set=rejected.column("row_no"))
+    found = source.filter(wanted).sort_by("row_no")
+    raws = found.column("raw").to_pylist()
+    reasons = [
+        contract.rejection_reason(raw) or f"{field}: value breaks the contract"
+        for raw, field in zip(raws, rejected.column("failed_field").to_pylist(), strict=True)
+    ]
     return pa.table(
         {
-            "line_no": rejected.column("line_no"),
-            "raw": rejected.column("raw"),
+            "line_no": found.column("line_no"),
+            "raw": pa.array(raws, pa.large_string()),
             "reason": pa.array(reasons, pa.large_string()),
         }
+    )
+
+
+def _load_rows(
+    conn: duckdb.DuckDBPyConnection,
+    contract: StreamContract,
+    file: LandingFile,
+    rejected: pa.Table,
+    run_id: str,
+) -> FileResult:
+    """Insert the staged batch's valid, new rows and the rejected rows (inside
+    the caller's transaction). Returns the ledger counts."""
+    columns = ", ".join(f'"{c.name}"' for c in contract.columns)
+    key = contract.dedup_key
+    same_key = " and ".join(f'r."{k}" = b."{k}"' for k in key)
+    partition = ", ".join(f'"{k}"' for k in key)
+    inserted = conn.execute(
+        f"""
+        insert into raw.{contract.name} ({columns}, {", ".join(LINEAGE_COLUMNS)})
+        select {columns}, ?, line_no, now(), ?
+        from landing_batch b
+        where failed_field is null
+          and not exists (select 1 from raw.{contract.name} r where {same_key})
+        qualify row_number() over (partition by {partition} order by row_no) = 1
+        """,
+        [file.name, run_id],
+    ).fetchall()[0][0]
+    if rejected.num_rows:
+        conn.register("rejected_batch", rejected)
+        try:
+            conn.execute(
+                "insert into ingest.rejected_rows select ?, ?, line_no, raw, reason "
+                "from rejected_batch",
+                [contract.name, file.name],
+            )
+        finally:
+            conn.unregister("rejected_batch")
+    total = conn.execute("select count(*) from landing_batch").fetchall()[0][0]
+    return FileResult(
+        stream=contract.name,
+        file=file.name,
+        rows_total=total,
+        rows_ok=inserted,
+        rows_rejected=rejected.num_rows,
+        rows_duplicate=total - inserted - rejected.num_rows,
+        status="ingested",
     )
 
 
@@ -322,65 +432,6 @@ def _write_ledger(conn: duckdb.DuckDBPyConnection, result: FileResult, sha: str,
     )
 
 
-def _load_rows(
-    conn: duckdb.DuckDBPyConnection,
-    contract: StreamContract,
-    file: LandingFile,
-    lines: pa.Table,
-    run_id: str,
-) -> FileResult:
-    """Validate, de-duplicate and insert one file's lines (inside the caller's
-    transaction). Returns the ledger counts."""
-    conn.register("landing_lines", lines)
-    try:
-        conn.execute(
-            "create or replace temp table landing_batch as "
-            + validation_sql(contract, "landing_lines")
-        )
-    finally:
-        conn.unregister("landing_lines")
-    columns = ", ".join(f'"{c.name}"' for c in contract.columns)
-    key = contract.dedup_key
-    same_key = " and ".join(f'r."{k}" = b."{k}"' for k in key)
-    partition = ", ".join(f'"{k}"' for k in key)
-    inserted = conn.execute(
-        f"""
-        insert into raw.{contract.name} ({columns}, {", ".join(LINEAGE_COLUMNS)})
-        select {columns}, ?, line_no, now(), ?
-        from landing_batch b
-        where failed_field is null
-          and not exists (select 1 from raw.{contract.name} r where {same_key})
-        qualify row_number() over (partition by {partition} order by line_no) = 1
-        """,
-        [file.name, run_id],
-    ).fetchall()[0][0]
-    rejected = conn.sql(
-        "select line_no, raw, failed_field from landing_batch "
-        "where failed_field is not null order by line_no"
-    ).to_arrow_table()
-    if rejected.num_rows:
-        conn.register("rejected_batch", _rejection_reasons(contract, rejected))
-        try:
-            conn.execute(
-                "insert into ingest.rejected_rows select ?, ?, line_no, raw, reason "
-                "from rejected_batch",
-                [contract.name, file.name],
-            )
-        finally:
-            conn.unregister("rejected_batch")
-    conn.execute("drop table landing_batch")
-    total = lines.num_rows
-    return FileResult(
-        stream=contract.name,
-        file=file.name,
-        rows_total=total,
-        rows_ok=inserted,
-        rows_rejected=rejected.num_rows,
-        rows_duplicate=total - inserted - rejected.num_rows,
-        status="ingested",
-    )
-
-
 def ingest_file(conn: duckdb.DuckDBPyConnection, file: LandingFile, run_id: str) -> FileResult:
     """Ingest one file: its rows and its ledger entry commit together, or not at all.
 
@@ -390,18 +441,26 @@ def ingest_file(conn: duckdb.DuckDBPyConnection, file: LandingFile, run_id: str)
     contract = STREAMS[file.stream]
     content = file.path.read_bytes()
     sha = _sha256(content)
-    conn.execute("begin transaction")
     try:
         if not file.name.endswith(NDJSON_SUFFIXES + PARQUET_SUFFIXES):
             raise UnreadableFileError("unsupported file type: expected .jsonl, .jsonl.gz, .parquet")
-        result = _load_rows(conn, contract, file, read_lines(conn, file.path, content), run_id)
+        # Validation happens before the transaction, in a connection-local temp table.
+        lines = _stage(conn, contract, file.path, content)
+        rejected = _rejected_rows(conn, contract, file.path, content, lines)
+        conn.execute("begin transaction")
+        try:
+            result = _load_rows(conn, contract, file, rejected, run_id)
+            _write_ledger(conn, result, sha, run_id)
+        except BaseException:
+            conn.execute("rollback")
+            raise
+        conn.execute("commit")
     except (UnreadableFileError, duckdb.Error) as error:
-        conn.execute("rollback")
         log.warning("rejecting %s/%s: %s", file.stream, file.name, error)
         result = FileResult(file.stream, file.name, 0, 0, 0, 0, "rejected", str(error))
-        conn.execute("begin transaction")
-    _write_ledger(conn, result, sha, run_id)
-    conn.execute("commit")
+        _write_ledger(conn, result, sha, run_id)
+    finally:
+        conn.execute("drop table if exists landing_batch")
     return result
 
 

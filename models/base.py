@@ -1,7 +1,9 @@
 """Shared building blocks of the stream contracts.
 
-Contracts are strict (a JSON number is not a string, ``"3"`` is not an int) and
-ignore unknown fields, so producers may add fields without breaking ingest.
+A value is coerced to its field's type where that is unambiguous (``"80"`` is
+a score of 80, ``5`` an id ``"5"``); a value that cannot be read as its type is
+refused. Unknown fields are ignored, so producers may add fields without
+breaking ingest.
 """
 
 from datetime import UTC, datetime
@@ -25,7 +27,7 @@ Score = Annotated[float, Field(ge=0, le=100)]
 class StreamRecord(BaseModel):
     """One row of a landing-zone stream."""
 
-    model_config = ConfigDict(strict=True, extra="ignore", frozen=True)
+    model_config = ConfigDict(extra="ignore", frozen=True, coerce_numbers_to_str=True)
 
     # Columns whose values identify a re-delivered row (DESIGN.md section 2).
     dedup_key: ClassVar[tuple[str, ...]] = ("event_id",)

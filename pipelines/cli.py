@@ -72,8 +72,10 @@ def _parse_date(value: str | None, option: str) -> date | None:
         return None
     try:
         return date.fromisoformat(value)
-    except ValueError:
-        raise typer.BadParameter(f"expected a date YYYY-MM-DD, got {value!r}", param_hint=option)
+    except ValueError as error:
+        raise typer.BadParameter(
+            f"expected a date YYYY-MM-DD, got {value!r}", param_hint=option
+        ) from error
 
 
 @app.command()
@@ -231,4 +233,3 @@ def _cell(value: object) -> str:
         return f"{value:,}"
     text = "" if value is None else str(value)
     return text if len(text) <= 80 else text[:77] + "..."
-

@@ -20,14 +20,24 @@ def landing_zone_sensor(
     complete. The run ingests every pending file (the ledger decides), so even
     a file the cursor missed is taken by the next run, and never twice.
     """
-    seen_ns = int(json.loads(context.cursor)["ctime_ns"]) if context.cursor else 0
-    arrivals = {f: f.path.stat().st_ctime_ns for f in landing_files(center.landing_dir)}
-    new = {f: ns for f, ns in arrivals.items() if ns > seen_ns}
+    cursor = json.loads(context.cursor) if context.cursor else {"ctime_ns": 0, "names": []}
+    seen_ns, seen_names = cursor["ctime_ns"], set(cursor["names"])
+    arrivals = {
+        f"{f.stream}/{f.name}": f.path.stat().st_ctime_ns for f in landing_files(center.landing_dir)
+    }
+    # Timestamps are coarse: a file may share the newest ctime seen and still
+    # be new, so the cursor keeps the names that carry that ctime.
+    new = {
+        name: ns
+        for name, ns in arrivals.items()
+        if ns > seen_ns or (ns == seen_ns and name not in seen_names)
+    }
     if not new:
         return SkipReason("no new files in the landing zone")
     newest = max(new.values())
-    context.update_cursor(json.dumps({"ctime_ns": newest}))
+    at_newest = sorted(name for name, ns in arrivals.items() if ns == newest)
+    context.update_cursor(json.dumps({"ctime_ns": newest, "names": at_newest}))
     return RunRequest(
-        run_key=f"landing:{newest}:{len(new)}",
+        run_key=f"landing:{newest}:{len(new)}:{at_newest[-1]}",
         tags={"coachwh/new_files": str(len(new))},
     )

@@ -157,9 +157,7 @@ def test_parquet_rows_are_validated_like_json(landing, conn, tmp_path) -> None:
     assert line == 2 and reason.startswith("channel:")
 
 
-def test_the_same_file_twice_and_the_same_event_in_two_files_change_nothing(
-    landing, conn
-) -> None:
+def test_the_same_file_twice_and_the_same_event_in_two_files_change_nothing(landing, conn) -> None:
     write_lines(landing, "auto_qa_scores", "a.jsonl", [score("q1"), score("q2")])
     ingest_pending(conn, landing)
     before = conn.execute("select * exclude (_ingested_at) from raw.auto_qa_scores").fetchall()
@@ -185,18 +183,24 @@ _KILLED_WRITER = textwrap.dedent(
     from pathlib import Path
     import duckdb
     from assets.landing_zone import ingest_pending
-    from models.streams import STREAMS
 
-    contract = STREAMS["auto_qa_scores"]
-    validate = contract.rejection_reason
+    class HangBeforeLedger:
+        # A DuckDB connection that stops for good when the ledger entry is
+        # about to be written: the file's rows are then inserted, uncommitted.
+        def __init__(self, conn):
+            self._conn = conn
 
-    def announce_then_hang(raw):
-        # Called inside the file's transaction, after its rows were inserted.
-        print("inside-transaction", flush=True)
-        time.sleep(600)
+        def execute(self, sql, *args):
+            if sql.lstrip().startswith("insert into ingest.file_ledger"):
+                print("inside-transaction", flush=True)
+                time.sleep(600)
+            return self._conn.execute(sql, *args)
 
-    object.__setattr__(contract, "rejection_reason", announce_then_hang)
-    ingest_pending(duckdb.connect(sys.argv[1]), Path(sys.argv[2]))
+        def __getattr__(self, name):
+            return getattr(self._conn, name)
+
+    conn = HangBeforeLedger(duckdb.connect(sys.argv[1]))
+    ingest_pending(conn, Path(sys.argv[2]))
     """
 )
 
@@ -221,6 +225,7 @@ def test_a_process_killed_mid_file_leaves_nothing_and_the_rerun_ingests_once(
     assert writer.returncode == -signal.SIGKILL
 
     with duckdb.connect(str(database)) as conn:
+        # The killed process had inserted the file's rows: none survived.
         assert conn.execute("select count(*) from raw.auto_qa_scores").fetchall() == [(0,)]
         assert conn.execute("select count(*) from ingest.file_ledger").fetchall() == [(0,)]
         ingest_pending(conn, landing)

@@ -38,7 +38,8 @@ _MISSING = object()
     [
         ("auto_qa_scores", {"score": 100.5}, "score"),
         ("auto_qa_scores", {"score": -1}, "score"),
-        ("auto_qa_scores", {"score": "80"}, "score"),
+        ("auto_qa_scores", {"score": "eighty"}, "score"),
+        ("auto_qa_scores", {"score": [80]}, "score"),
         ("auto_qa_scores", {"attribute_id": _MISSING}, "attribute_id"),
         ("auto_qa_scores", {"interaction_at": "yesterday"}, "interaction_at"),
         ("auto_qa_scores", {"agent_id": ""}, "agent_id"),
@@ -46,8 +47,8 @@ _MISSING = object()
         ("interactions", {"sentiment_score": 11}, "sentiment_score"),
         ("interactions", {"handle_time_s": -5}, "handle_time_s"),
         ("attributes", {"weight": 0}, "weight"),
-        ("attributes", {"is_compliance": "yes"}, "is_compliance"),
-        ("agents", {"active": 1}, "active"),
+        ("attributes", {"is_compliance": "maybe"}, "is_compliance"),
+        ("agents", {"active": "sometimes"}, "active"),
         ("evaluation_reviews", {"event_type": "escalated"}, "event_type"),
         ("evaluation_reviews", {"disputed_attribute_ids": []}, "disputed_attribute_ids"),
     ],
@@ -77,6 +78,13 @@ def test_timestamp_without_offset_is_utc() -> None:
     row = STREAMS["evaluations"].validate(VALID_ROWS["evaluations"])
     assert row.evaluated_at.utcoffset().total_seconds() == 0
     assert row.evaluated_at.hour == 10
+
+
+def test_unambiguous_values_are_coerced_to_their_type() -> None:
+    row = STREAMS["auto_qa_scores"].validate({**VALID_ROWS["auto_qa_scores"], "score": "80"})
+    assert row.score == 80.0
+    agent = STREAMS["agents"].validate({**VALID_ROWS["agents"], "agent_id": 5})
+    assert agent.agent_id == "5"
 
 
 def test_unknown_fields_are_ignored() -> None:
