@@ -142,19 +142,37 @@ def _first_failure(checks: list[tuple[str, str]]) -> str:
     return "case " + " ".join(f"when {cond} then '{name}'" for cond, name in checks) + " end"
 
 
+# A text that DuckDB's reader may have made of a JSON array, object or boolean:
+# such a file is read again line by line, where JSON types are seen exactly.
+RECHECK = "!recheck"
+
+
 def read_json_typed_sql(contract: StreamContract, path: Path) -> str:
     """The fast path: DuckDB's own NDJSON reader, typed by the contract.
 
     It raises on any line it cannot read as the contract's types (not JSON, a
-    value of the wrong type); the caller then takes the line-by-line path.
+    text where a timestamp belongs); the caller then reads the file line by
+    line. Numbers are read as text first, so a boolean is not taken for 1.
     """
-    columns = ", ".join(
-        f"{_sql_literal(c.name)}: {_sql_literal(c.sql_type)}" for c in contract.columns
-    )
-    names = ", ".join(f'"{c.name}"' for c in contract.columns)
+    read_as = {
+        c.name: ("VARCHAR" if c.sql_type == "DOUBLE" else c.sql_type) for c in contract.columns
+    }
+    columns = ", ".join(f"{_sql_literal(n)}: {_sql_literal(t)}" for n, t in read_as.items())
+    typed, failures = [], []
+    for column in contract.columns:
+        name = f'"{column.name}"'
+        if column.sql_type == "DOUBLE":
+            cast = f"try_cast(case when {name} not in ('true', 'false') then {name} end as double)"
+            failures.append((f"{name} is not null and {cast} is null", column.name))
+            typed.append(f"{cast} as {name}")
+        else:
+            if column.sql_type == "VARCHAR":
+                suspect = f"{name}[1] in ('[', '{{') or {name} in ('true', 'false')"
+                failures.append((suspect, RECHECK))
+            typed.append(name)
     return f"""
         select row_number() over () as row_no, row_no as line_no, null::varchar as raw,
-               {names}, null::varchar as type_failure
+               {", ".join(typed)}, {_first_failure(failures)} as type_failure
         from read_json({_sql_literal(str(path))}, columns = {{{columns}}},
                        format = 'newline_delimited', maximum_object_size = 16777216)
     """
@@ -171,7 +189,11 @@ def json_lines_typed_sql(contract: StreamContract, lines: str) -> str:
         if column.is_list:
             cast = f"try_cast({value} as varchar[])"
         elif column.python_type is str:
-            cast = f"({value} ->> '$')"
+            # Numbers read as text (as the contract coerces them); nothing else does.
+            cast = (
+                f"case when json_type({value}) in ('VARCHAR', 'BIGINT', 'UBIGINT', 'DOUBLE') "
+                f"then {value} ->> '$' end"
+            )
         else:
             cast = f"try_cast({value} ->> '$' as {column.sql_type})"
         typed.append(f'{cast} as "{column.name}"')
@@ -315,7 +337,11 @@ def _stage(conn: duckdb.DuckDBPyConnection, contract: StreamContract, path: Path
         return None
     try:
         conn.execute(stage + validated_sql(contract, read_json_typed_sql(contract, path)))
-        return None
+        recheck = conn.execute(
+            "select count(*) from landing_batch where failed_field = ?", [RECHECK]
+        ).fetchall()[0][0]
+        if not recheck:
+            return None
     except duckdb.Error:
         pass  # some line is not what the contract reads: take it line by line
     lines = _lines(_decoded_text(path, content))

@@ -1,11 +1,10 @@
 """Coaching-app events: one discriminated union on ``event_type``."""
 
-from datetime import date
 from typing import Annotated, ClassVar, Literal, Self
 
-from pydantic import Field, TypeAdapter, model_validator
+from pydantic import Field, TypeAdapter, field_validator, model_validator
 
-from models.base import Identifier, Score, StreamRecord, Timestamp
+from models.base import Day, Identifier, Score, StreamRecord, Timestamp, null_means_default
 
 IdList = Annotated[list[Identifier], Field(min_length=1)]
 
@@ -23,6 +22,8 @@ class MarkCreated(_CoachingEvent):
     agent_id: Identifier
     attribute_ids: IdList
     interaction_ids: list[Identifier] = []
+
+    _defaults = field_validator("interaction_ids", mode="before")(classmethod(null_means_default))
 
 
 class MarkDismissed(_CoachingEvent):
@@ -64,9 +65,13 @@ class AssignmentCreated(_CoachingEvent):
     best_response_interaction_ids: list[Identifier] = []
     feedback: str | None = None
     action_plan: str | None = None
-    follow_up_date: date
+    follow_up_date: Day
     target_score: Score | None = None
-    target_date: date | None = None
+    target_date: Day | None = None
+
+    _defaults = field_validator("interaction_ids", "best_response_interaction_ids", mode="before")(
+        classmethod(null_means_default)
+    )
 
     row_rules: ClassVar[tuple[tuple[str, str], ...]] = (
         (

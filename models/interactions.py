@@ -4,7 +4,7 @@ from typing import Annotated, ClassVar, Literal
 
 from pydantic import Field
 
-from models.base import Identifier, Score, StreamRecord, Timestamp
+from models.base import Identifier, Number, Score, StreamRecord, Timestamp
 
 Channel = Literal["voice", "chat", "email", "messaging"]
 
@@ -19,8 +19,8 @@ class Interaction(StreamRecord):
     queue: str
     channel: Channel
     started_at: Timestamp
-    handle_time_s: Annotated[float, Field(ge=0)]
-    sentiment_score: Annotated[float, Field(ge=1, le=10)]
+    handle_time_s: Annotated[Number, Field(ge=0)]
+    sentiment_score: Annotated[Number, Field(ge=1, le=10)]
     topic: str | None = None
     intent: str | None = None
 
@@ -36,5 +36,5 @@ class AutoQaScore(StreamRecord):
     score: Score
     scored_at: Timestamp
     evidence_quote: str | None = None
-    evidence_offset_s: Annotated[float, Field(ge=0)] | None = None
+    evidence_offset_s: Annotated[Number, Field(ge=0)] | None = None
     model_version: str | None = None

@@ -2,9 +2,9 @@
 
 from typing import Annotated, ClassVar
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
-from models.base import Identifier, Score, StreamRecord, Timestamp
+from models.base import Identifier, Number, Score, StreamRecord, Timestamp, null_means_default
 
 
 class Agent(StreamRecord):
@@ -20,6 +20,8 @@ class Agent(StreamRecord):
     active: bool = True
     updated_at: Timestamp
 
+    _defaults = field_validator("active", mode="before")(classmethod(null_means_default))
+
 
 class Attribute(StreamRecord):
     """A scorecard attribute upsert; the latest ``updated_at`` wins."""
@@ -29,7 +31,11 @@ class Attribute(StreamRecord):
     attribute_id: Identifier
     name: str
     target_score: Score
-    weight: Annotated[float, Field(gt=0)] = 1.0
+    weight: Annotated[Number, Field(gt=0)] = 1.0
     is_compliance: bool = False
     active: bool = True
     updated_at: Timestamp
+
+    _defaults = field_validator("weight", "is_compliance", "active", mode="before")(
+        classmethod(null_means_default)
+    )

@@ -11,9 +11,10 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from stream_examples import VALID_ROWS, coaching_event
+from stream_examples import VALID_COACHING_EVENTS, VALID_ROWS, coaching_event
 
 from assets.landing_zone import ingest_pending
+from models.streams import STREAMS
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -232,3 +233,89 @@ def test_a_process_killed_mid_file_leaves_nothing_and_the_rerun_ingests_once(
         ingest_pending(conn, landing)
         assert conn.execute("select count(*) from raw.auto_qa_scores").fetchall() == [(20_000,)]
         assert ledger(conn) == {"auto_qa_scores/big.jsonl.gz": ("ingested", 20_001, 20_000, 1, 0)}
+
+
+def test_rule_breaks_in_a_readable_file_keep_their_line_numbers(landing, conn) -> None:
+    # Every line is JSON of the right types, so DuckDB's reader takes the file
+    # whole; the blank line must not shift the reported line numbers.
+    write_lines(
+        landing,
+        "auto_qa_scores",
+        "a.jsonl",
+        [score("q1"), "", score("q2", score=140), score("q3", agent_id=None)],
+    )
+    ingest_pending(conn, landing)
+    rejected = conn.execute(
+        "select line_no, raw, reason from ingest.rejected_rows order by line_no"
+    ).fetchall()
+    assert [(line, reason.split(":")[0]) for line, _, reason in rejected] == [
+        (3, "score"),
+        (4, "agent_id"),
+    ]
+    assert json.loads(rejected[0][1])["event_id"] == "q2"
+
+
+_MUTATIONS: list[tuple[str, object]] = [
+    ("drop", None),
+    ("set", None),
+    ("set", "not a value"),
+    ("set", -1),
+    ("set", 101),
+    ("set", 0),
+    ("set", ""),
+    ("set", []),
+    ("set", ["x", 1]),
+    ("set", {"a": 1}),
+    ("set", True),
+    ("set", "2026-13-45"),
+    ("set", "80"),
+]
+
+
+def _mutated_rows() -> list[tuple[str, dict]]:
+    rows = [(stream, row) for stream, row in VALID_ROWS.items()]
+    rows += [("coaching_events", coaching_event(t)) for t in sorted(VALID_COACHING_EVENTS)]
+    mutated = []
+    for stream, row in rows:
+        for field in row:
+            for action, value in _MUTATIONS:
+                changed = dict(row)
+                if action == "drop":
+                    del changed[field]
+                else:
+                    changed[field] = value
+                mutated.append((stream, changed))
+    return mutated
+
+
+@pytest.mark.parametrize("one_file_per_row", [False, True], ids=["line-by-line", "fast-path"])
+def test_bulk_checks_and_pydantic_agree_on_every_mutation(
+    landing, conn, one_file_per_row: bool
+) -> None:
+    """The SQL checks derive from the contracts: they reject exactly the rows
+    pydantic rejects, both when a file is read line by line (some line breaks
+    DuckDB's reader) and when DuckDB's reader takes a file whole."""
+    by_stream: dict[str, list[str]] = {}
+    for stream, row in _mutated_rows():
+        by_stream.setdefault(stream, []).append(json.dumps(row))
+    for stream, lines in by_stream.items():
+        if one_file_per_row:
+            for n, line in enumerate(lines, start=1):
+                write_lines(landing, stream, f"{n:05d}.jsonl", [line])
+        else:
+            write_lines(landing, stream, "00001.jsonl", lines)
+    ingest_pending(conn, landing)
+    rejected = {
+        (stream, file, line)
+        for stream, file, line in conn.execute(
+            "select stream, file, line_no from ingest.rejected_rows"
+        ).fetchall()
+    }
+    disagreements = []
+    for stream, lines in by_stream.items():
+        for n, line in enumerate(lines, start=1):
+            where = (stream, f"{n:05d}.jsonl", 1) if one_file_per_row else (stream, "00001.jsonl", n)
+            pydantic_rejects = STREAMS[stream].rejection_reason(line) is not None
+            if (where in rejected) != pydantic_rejects:
+                disagreements.append((pydantic_rejects, stream, line))
+    assert disagreements == []
