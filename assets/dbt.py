@@ -2,12 +2,12 @@
 ingest assets, built with ``dbt build`` for one ``as_of`` date."""
 
 import json
-from datetime import datetime
-from zoneinfo import ZoneInfo
 from collections.abc import Iterator, Mapping
+from datetime import datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from dagster import AssetExecutionContext, AssetKey, AssetsDefinition, AssetSpec, Config
 from dagster_dbt import (

@@ -93,4 +93,3 @@ def coaching_event(event_type: str, event_id: str = "c1", **changes: object) -> 
         **VALID_COACHING_EVENTS[event_type],
         **changes,
     }
-
