@@ -20,6 +20,7 @@ from dagster_dbt import (
 
 from assets.ingest import raw_asset_key
 from pipelines.resources import DUCKDB_WRITER_POOL, CenterResource
+from pipelines.settings import prepare_tool_environment
 
 DBT_PROJECT_DIR = Path(__file__).resolve().parent.parent / "dbt_project"
 
@@ -27,14 +28,23 @@ DBT_PROJECT_DIR = Path(__file__).resolve().parent.parent / "dbt_project"
 def dbt_project() -> DbtProject:
     """The dbt project; its manifest is built by ``coachwh prepare`` (or by
     ``dagster dev`` through ``prepare_if_dev``), never at import time."""
-    project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
+    project = _project()
     project.prepare_if_dev()
     return project
 
 
+def _project() -> DbtProject:
+    return DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
+
+
+def dbt_manifest_path() -> Path:
+    return _project().manifest_path
+
+
 def prepare_dbt_project() -> Path:
     """Parse the dbt project into its manifest (the prepare step)."""
-    project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
+    prepare_tool_environment()
+    project = _project()
     project.preparer.prepare(project)
     return project.manifest_path
 

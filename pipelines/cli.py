@@ -21,6 +21,7 @@ app = typer.Typer(
     help="coaching-warehouse: the streamed pipeline behind agent coaching.",
     no_args_is_help=True,
     add_completion=False,
+    pretty_exceptions_enable=False,
 )
 
 _state: dict[str, Settings] = {}
@@ -118,12 +119,15 @@ def run_pipeline(settings: Settings, full_refresh: bool = False) -> bool:
     in this process. Returns whether the run succeeded."""
     from dagster import DagsterInstance
 
-    from assets.dbt import prepare_dbt_project
+    from assets.dbt import dbt_manifest_path, prepare_dbt_project
+
+    if not dbt_manifest_path().exists():
+        _say("parsing the dbt project (first run)")
+        prepare_dbt_project()
+    # Imported once the manifest exists: the code location builds the dbt assets from it.
     from pipelines.definitions import build_definitions
     from pipelines.jobs import refresh_job
 
-    if not (Path(__file__).resolve().parent.parent / "dbt_project/target/manifest.json").exists():
-        prepare_dbt_project()
     defs = build_definitions(settings)
     job = defs.resolve_job_def(refresh_job.name)
     as_of = settings.effective_as_of().isoformat()
@@ -202,8 +206,8 @@ def _print_summary(settings: Settings) -> None:
         )
         _say("\nrow counts")
         tables = conn.execute(
-            "select table_schema || '.' || table_name from duckdb_tables() "
-            "where table_schema in ('raw', 'marts') order by table_schema, table_name"
+            "select schema_name || '.' || table_name from duckdb_tables() "
+            "where schema_name in ('raw', 'marts') order by schema_name, table_name"
         ).fetchall()
         counts = " union all ".join(
             f"select '{name}' as \"table\", count(*) as rows from {name}" for (name,) in tables

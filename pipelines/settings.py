@@ -6,6 +6,7 @@ with its project as working directory) always open the same files.
 """
 
 import os
+import sys
 from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -15,6 +16,15 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # Neither dbt nor Dagster may wait on the network for telemetry.
 QUIET_ENV = {"DBT_SEND_ANONYMOUS_USAGE_STATS": "false", "DAGSTER_DISABLE_TELEMETRY": "true"}
+
+
+def prepare_tool_environment() -> None:
+    """Quiet telemetry, and put this Python's scripts (dbt) on PATH: dbt runs
+    as a subprocess, also when the environment is not activated."""
+    os.environ.update(QUIET_ENV)
+    scripts = str(Path(sys.executable).parent)
+    if scripts not in os.environ.get("PATH", "").split(os.pathsep):
+        os.environ["PATH"] = scripts + os.pathsep + os.environ.get("PATH", "")
 
 
 class Settings(BaseSettings):
@@ -71,7 +81,7 @@ class Settings(BaseSettings):
     def export_environment(self) -> None:
         """Publish the resolved settings to this process's environment, so dbt
         subprocesses and ``profiles.yml`` read the same absolute paths."""
-        os.environ.update(QUIET_ENV)
+        prepare_tool_environment()
         os.environ["COACHWH_HOME"] = str(self.home)
         os.environ["COACHWH_LANDING"] = str(self.landing_dir)
         os.environ["COACHWH_WAREHOUSE"] = str(self.warehouse_path)

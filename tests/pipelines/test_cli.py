@@ -1,0 +1,85 @@
+"""`coachwh demo` end to end on a small sample in a temporary directory."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+STREAMS = (
+    "agents",
+    "attributes",
+    "interactions",
+    "auto_qa_scores",
+    "evaluations",
+    "evaluation_reviews",
+    "coaching_events",
+)
+
+
+def coachwh(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [Path(sys.executable).parent / "coachwh", *args],
+        cwd=home,
+        env={**os.environ, "COACHWH_HOME": str(home)},
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+
+
+@pytest.fixture(scope="module")
+def demo_home(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    home = tmp_path_factory.mktemp("demo")
+    result = coachwh(home, "demo", "--agents", "10", "--days", "21", "--seed", "3")
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    return home, result.stdout
+
+
+def test_demo_ingests_every_stream_and_builds_the_marts(demo_home) -> None:
+    home, output = demo_home
+    with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as conn:
+        files = dict(
+            conn.execute(
+                "select stream, count(*) from ingest.file_ledger "
+                "where status = 'ingested' group by stream"
+            ).fetchall()
+        )
+        assert set(files) == set(STREAMS)
+        for stream in STREAMS:
+            (rows,) = conn.execute(f"select count(*) from raw.{stream}").fetchone()
+            assert rows > 0, stream
+        (monitor_rows,) = conn.execute("select count(*) from marts.coaching_monitor").fetchone()
+        assert monitor_rows > 0
+    for stream in STREAMS:
+        assert stream in output
+    assert "rejected rows by reason" in output
+    assert "marts.coaching_monitor" in output
+
+
+def test_status_reports_the_ledger(demo_home) -> None:
+    home, _ = demo_home
+    result = coachwh(home, "status")
+    assert result.returncode == 0, result.stderr
+    assert "files ingested per stream" in result.stdout
+    assert "auto_qa_scores" in result.stdout
+
+
+def test_a_second_run_finds_nothing_new_and_changes_no_raw_row(demo_home) -> None:
+    home, _ = demo_home
+    query = "select count(*), sum(rows_ok) from ingest.file_ledger"
+    with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as conn:
+        before = conn.execute(query).fetchall()
+    result = coachwh(home, "run")
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as conn:
+        assert conn.execute(query).fetchall() == before
+
+
+def test_a_bad_date_is_a_clear_error(tmp_path: Path) -> None:
+    result = coachwh(tmp_path, "run", "--as-of", "25/11/2026")
+    assert result.returncode != 0
+    assert "expected a date YYYY-MM-DD" in result.stderr
