@@ -22,8 +22,10 @@ demo: install
 test: install
 	$(BIN)/pytest
 
+DAGSTER_HOME ?= $(abspath $(or $(COACHWH_HOME),coachwh_data))/dagster_home
 dev: install
-	$(BIN)/dagster dev -w workspace.yaml
+	mkdir -p $(DAGSTER_HOME) && cp pipelines/dagster.yaml $(DAGSTER_HOME)/dagster.yaml
+	DAGSTER_HOME=$(DAGSTER_HOME) $(BIN)/dagster dev -w workspace.yaml
 
 bench: install
 	$(BIN)/python benchmarks/ingest_throughput.py

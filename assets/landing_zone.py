@@ -16,6 +16,7 @@ import gzip
 import hashlib
 import logging
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -95,8 +96,9 @@ def pending_files(
 # --- reading -----------------------------------------------------------------
 
 
-def _decoded_text(path: Path, content: bytes) -> str:
+def _decoded_text(path: Path) -> str:
     """The file's text; raises UnreadableFileError for a broken gzip or non-UTF-8."""
+    content = path.read_bytes()
     if path.name.endswith(".gz"):
         try:
             content = gzip.decompress(content)
@@ -121,8 +123,11 @@ def _lines(text: str) -> pa.Table:
 
 # --- typing: three sources of typed rows --------------------------------------
 #
-# Each gives (row_no, line_no, raw, <contract columns typed>, type_failure), where
-# type_failure names the first field whose value cannot be read as its type.
+# Each gives (line_no, raw, <contract columns typed>, type_failure), in the
+# file's row order, where type_failure names the first field whose value cannot
+# be read as its type. line_no and raw are NULL where the fast paths don't read
+# lines; a row's number in its file is then its position (the staged table's
+# rowid + 1), numbered without a window, which would cost a third of the time.
 
 
 def _sql_literal(value: object) -> str:
@@ -171,7 +176,7 @@ def read_json_typed_sql(contract: StreamContract, path: Path) -> str:
                 failures.append((suspect, RECHECK))
             typed.append(name)
     return f"""
-        select row_number() over () as row_no, row_no as line_no, null::varchar as raw,
+        select null::bigint as line_no, null::varchar as raw,
                {", ".join(typed)}, {_first_failure(failures)} as type_failure
         from read_json({_sql_literal(str(path))}, columns = {{{columns}}},
                        format = 'newline_delimited', maximum_object_size = 16777216)
@@ -179,7 +184,7 @@ def read_json_typed_sql(contract: StreamContract, path: Path) -> str:
 
 
 def json_lines_typed_sql(contract: StreamContract, lines: str) -> str:
-    """The exact path: each line of ``lines(row_no, line_no, raw)`` parsed on
+    """The exact path: each line of ``lines(line_no, raw)`` parsed on
     its own, so one bad line rejects one row."""
     names = [c.name for c in contract.columns]
     paths = ", ".join(_sql_literal(f"$.{name}") for name in names)
@@ -200,7 +205,7 @@ def json_lines_typed_sql(contract: StreamContract, lines: str) -> str:
         failures.append((f"json_type({value}) <> 'NULL' and {cast} is null", column.name))
     return f"""
         with objects as (
-            select row_no, line_no, raw,
+            select line_no, raw,
                    coalesce(case when json_valid(raw) then json_type(raw) = 'OBJECT' end, false)
                        as is_object
             from {lines}
@@ -209,7 +214,7 @@ def json_lines_typed_sql(contract: StreamContract, lines: str) -> str:
             select *, case when is_object then json_extract(raw, [{paths}]) end as v
             from objects
         )
-        select row_no, line_no, raw, {", ".join(typed)},
+        select line_no, raw, {", ".join(typed)},
                {_first_failure(failures)} as type_failure
         from parsed
     """
@@ -226,10 +231,9 @@ def parquet_typed_sql(contract: StreamContract, path: Path, present: set[str]) -
             cast = f"null::{column.sql_type}"
         typed.append(f'{cast} as "{column.name}"')
     return f"""
-        select row_no, row_no as line_no, null::varchar as raw, {", ".join(typed)},
+        select null::bigint as line_no, null::varchar as raw, {", ".join(typed)},
                {_first_failure(failures)} as type_failure
-        from (select row_number() over () as row_no, *
-              from read_parquet({_sql_literal(str(path))})) src
+        from read_parquet({_sql_literal(str(path))}) src
     """
 
 
@@ -302,7 +306,7 @@ def validated_sql(contract: StreamContract, typed_rows: str) -> str:
             value = f"case when {tag} in ({owned_by}) then {value} end"
         columns.append(f'{value} as "{column.name}"')
     return f"""
-        select row_no, line_no, raw, {", ".join(columns)},
+        select line_no, raw, {", ".join(columns)},
                coalesce(type_failure, {rules}) as failed_field
         from ({typed_rows}) typed_rows
     """
@@ -311,11 +315,19 @@ def validated_sql(contract: StreamContract, typed_rows: str) -> str:
 # --- one file, one transaction -------------------------------------------------
 
 
-def _sha256(content: bytes) -> str:
-    return hashlib.sha256(content).hexdigest()
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as stream:
+        while chunk := stream.read(1 << 22):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
-def _stage(conn: duckdb.DuckDBPyConnection, contract: StreamContract, path: Path, content: bytes):
+# Hashing a file overlaps its validation: both release the GIL.
+_hasher = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sha256")
+
+
+def _stage(conn: duckdb.DuckDBPyConnection, contract: StreamContract, path: Path):
     """Validate the file's rows into the temp table ``landing_batch``.
 
     Returns the file's lines (row_no, line_no, raw) when they were read, else
@@ -344,7 +356,7 @@ def _stage(conn: duckdb.DuckDBPyConnection, contract: StreamContract, path: Path
             return None
     except duckdb.Error:
         pass  # some line is not what the contract reads: take it line by line
-    lines = _lines(_decoded_text(path, content))
+    lines = _lines(_decoded_text(path))
     conn.register("landing_lines", lines)
     try:
         conn.execute(
@@ -359,13 +371,12 @@ def _rejected_rows(
     conn: duckdb.DuckDBPyConnection,
     contract: StreamContract,
     path: Path,
-    content: bytes,
     lines: pa.Table | None,
 ) -> pa.Table:
     """(line_no, raw, reason) of every rejected row, the reason from pydantic."""
     rejected = conn.sql(
-        "select row_no, failed_field from landing_batch where failed_field is not null "
-        "order by row_no"
+        "select rowid + 1 as row_no, failed_field from landing_batch "
+        "where failed_field is not null order by row_no"
     ).to_arrow_table()
     if rejected.num_rows == 0:
         return pa.table({"line_no": pa.array([], pa.int64()), "raw": [], "reason": []})
@@ -377,7 +388,7 @@ def _rejected_rows(
             f"select row_no, row_no as line_no, to_json(src)::varchar as raw from ({rows}) src"
         ).to_arrow_table()
     else:
-        source = lines if lines is not None else _lines(_decoded_text(path, content))
+        source = lines if lines is not None else _lines(_decoded_text(path))
     wanted = pc.is_in(source.column("row_no"), value_set=rejected.column("row_no"))
     found = source.filter(wanted).sort_by("row_no")
     raws = found.column("raw").to_pylist()
@@ -414,14 +425,12 @@ def _load_rows(
     # Keeping the first copy of a key costs a window over the batch: only
     # when the file really holds the same row twice.
     first_copy = (
-        f"qualify row_number() over (partition by {partition} order by row_no) = 1"
-        if copies
-        else ""
+        f"qualify row_number() over (partition by {partition} order by rowid) = 1" if copies else ""
     )
     inserted = conn.execute(
         f"""
         insert into raw.{contract.name} ({columns}, {", ".join(LINEAGE_COLUMNS)})
-        select {columns}, ?, line_no, now(), ?
+        select {columns}, ?, coalesce(line_no, rowid + 1), now(), ?
         from landing_batch b
         where failed_field is null
           and not exists (select 1 from raw.{contract.name} r where {same_key})
@@ -475,18 +484,17 @@ def ingest_file(conn: duckdb.DuckDBPyConnection, file: LandingFile, run_id: str)
     as rejected with the error, and nothing else of it lands.
     """
     contract = STREAMS[file.stream]
-    content = file.path.read_bytes()
-    sha = _sha256(content)
+    digest = _hasher.submit(_sha256, file.path)
     try:
         if not file.name.endswith(NDJSON_SUFFIXES + PARQUET_SUFFIXES):
             raise UnreadableFileError("unsupported file type: expected .jsonl, .jsonl.gz, .parquet")
         # Validation happens before the transaction, in a connection-local temp table.
-        lines = _stage(conn, contract, file.path, content)
-        rejected = _rejected_rows(conn, contract, file.path, content, lines)
+        lines = _stage(conn, contract, file.path)
+        rejected = _rejected_rows(conn, contract, file.path, lines)
         conn.execute("begin transaction")
         try:
             result = _load_rows(conn, contract, file, rejected, run_id)
-            _write_ledger(conn, result, sha, run_id)
+            _write_ledger(conn, result, digest.result(), run_id)
         except BaseException:
             conn.execute("rollback")
             raise
@@ -494,7 +502,7 @@ def ingest_file(conn: duckdb.DuckDBPyConnection, file: LandingFile, run_id: str)
     except (UnreadableFileError, duckdb.Error) as error:
         log.warning("rejecting %s/%s: %s", file.stream, file.name, error)
         result = FileResult(file.stream, file.name, 0, 0, 0, 0, "rejected", str(error))
-        _write_ledger(conn, result, sha, run_id)
+        _write_ledger(conn, result, digest.result(), run_id)
     finally:
         conn.execute("drop table if exists landing_batch")
     return result
