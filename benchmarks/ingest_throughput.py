@@ -1,6 +1,7 @@
 """Ingest throughput against DuckDB's own bare read_json, side by side.
 
     python benchmarks/ingest_throughput.py --rows 1000000
+    python benchmarks/ingest_throughput.py --sample   # the demo's sample stream
 
 Writes one NDJSON micro-batch of Auto QA scores (plain and gzip), then times,
 on the same file in the same process: DuckDB's ``create table as select * from
@@ -65,15 +66,37 @@ def time_ingest(landing: Path, database: Path) -> float:
         return time.perf_counter() - started
 
 
+def time_sample(agents: int, days: int) -> None:
+    """Ingest of the demo's sample stream: many small files of every stream."""
+    from assets.sample_stream import generate_sample
+
+    with tempfile.TemporaryDirectory() as tmp:
+        generate_sample(Path(tmp) / "landing", agents=agents, days=days, seed=7)
+        with duckdb.connect(str(Path(tmp) / "warehouse.duckdb")) as conn:
+            started = time.perf_counter()
+            results = ingest_pending(conn, Path(tmp) / "landing")
+            seconds = time.perf_counter() - started
+    rows = sum(r.rows_total for r in results)
+    print(
+        f"sample {agents} agents x {days} days: {len(results)} files, {rows:,} rows "
+        f"in {seconds:.2f}s = {rows / seconds:,.0f} rows/s "
+        f"({seconds / len(results) * 1000:.1f} ms per file)"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--sample", action="store_true", help="ingest the demo's sample stream")
     args = parser.parse_args()
     print(
         f"machine: {platform.machine()}, {os.cpu_count()} cores, "
         f"python {platform.python_version()}, duckdb {duckdb.__version__}"
     )
+    if args.sample:
+        time_sample(agents=40, days=28)
+        return
     for suffix in (".jsonl", ".jsonl.gz"):
         with tempfile.TemporaryDirectory() as tmp:
             folder = Path(tmp) / "landing" / "auto_qa_scores"
