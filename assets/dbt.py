@@ -34,6 +34,7 @@ def dbt_project() -> DbtProject:
 
 
 def _project() -> DbtProject:
+    prepare_tool_environment()  # dbt must be found before the project is prepared
     return DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 
 
@@ -43,7 +44,6 @@ def dbt_manifest_path() -> Path:
 
 def prepare_dbt_project() -> Path:
     """Parse the dbt project into its manifest (the prepare step)."""
-    prepare_tool_environment()
     project = _project()
     project.preparer.prepare(project)
     return project.manifest_path
