@@ -1,0 +1,275 @@
+"""Marks on hand-made scenarios (DESIGN.md section 6), on a DuckDB file under
+tmp_path holding just the tables the marks read. Every expected figure is
+worked out here from the rules."""
+
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from assets.coaching_marks import MarkRules, raise_marks
+
+AS_OF = date(2026, 11, 20)
+
+_TABLES = """
+create schema marts; create schema staging; create schema intermediate;
+create table marts.agent_attribute_scores (
+    agent_id varchar, attribute_id varchar, as_of_date date, current_score double,
+    current_n bigint, target_score double, gap double, below_target_n bigint,
+    weight double, is_compliance boolean, attribute_is_active boolean);
+create table staging.stg_attributes (attribute_id varchar, weight double, is_active boolean);
+create table intermediate.int_interaction_scores_resolved (
+    interaction_id varchar, attribute_id varchar, agent_id varchar,
+    interaction_at timestamptz, interaction_date date, auto_qa_score double,
+    auto_qa_event_id varchar, is_scored boolean);
+create table staging.stg_auto_qa_scores (
+    event_id varchar, evidence_quote varchar, evidence_offset_s double);
+create table staging.stg_interactions (interaction_id varchar, agent_id varchar);
+create table staging.stg_coaching_events (
+    event_id varchar, event_type varchar, occurred_at timestamptz, agent_id varchar,
+    group_id varchar, assignment_id varchar, name varchar, attribute_id varchar,
+    attribute_ids varchar[], interaction_id varchar, interaction_ids varchar[],
+    best_response_interaction_ids varchar[]);
+"""
+
+# Scorecard: empathy (target 80, weight 2), greeting (target 70, weight 1),
+# disclosure (compliance, target 90, weight 1): 4 active weight points.
+ATTRIBUTES = [("empathy", 2.0, True), ("greeting", 1.0, True), ("disclosure", 1.0, True)]
+TARGETS = {"empathy": 80.0, "greeting": 70.0, "disclosure": 90.0}
+
+
+class Center:
+    """A warehouse with hand-written scores and coaching events."""
+
+    def __init__(self, path: Path) -> None:
+        self.conn = duckdb.connect(str(path))
+        self.conn.execute(_TABLES)
+        self.conn.executemany("insert into staging.stg_attributes values (?, ?, ?)", ATTRIBUTES)
+        self.events = 0
+
+    def scores(self, agent: str, attribute: str, day: date, scores: list[float]) -> None:
+        """Auto QA scores of one agent's interactions on one day, and the
+        window figures for as_of that they make (the mart dbt builds)."""
+        for i, score in enumerate(scores):
+            interaction = f"{agent}-{attribute}-{day.isoformat()}-{i}"
+            at = datetime.combine(day, datetime.min.time(), UTC) + timedelta(hours=9 + i)
+            self.conn.execute(
+                "insert into intermediate.int_interaction_scores_resolved "
+                "values (?, ?, ?, ?, ?, ?, ?, true)",
+                [interaction, attribute, agent, at, day, score, f"q-{interaction}"],
+            )
+            self.conn.execute(
+                "insert into staging.stg_auto_qa_scores values (?, ?, ?)",
+                [f"q-{interaction}", f"quote {score}", float(10 * i)],
+            )
+            self.conn.execute(
+                "insert into staging.stg_interactions values (?, ?)", [interaction, agent]
+            )
+
+    def window(self, as_of: date) -> None:
+        """agent_attribute_scores for as_of, from the resolved scores of D-6..D."""
+        weights = {a: w for a, w, _ in ATTRIBUTES}
+        self.conn.execute("delete from marts.agent_attribute_scores where as_of_date = ?", [as_of])
+        rows = self.conn.execute(
+            """select agent_id, attribute_id, avg(auto_qa_score), count(*),
+                      list(auto_qa_score)
+               from intermediate.int_interaction_scores_resolved
+               where interaction_date between ?::date - 6 and ?::date group by all""",
+            [as_of, as_of],
+        ).fetchall()
+        for agent, attribute, mean, n, scores in rows:
+            target = TARGETS[attribute]
+            below = sum(s < target for s in scores)
+            self.conn.execute(
+                "insert into marts.agent_attribute_scores values (?,?,?,?,?,?,?,?,?,?,true)",
+                [agent, attribute, as_of, mean, n, target, target - mean, below,
+                 weights[attribute], attribute == "disclosure"],
+            )  # fmt: skip
+
+    def event(self, kind: str, at: datetime, **fields: object) -> str:
+        self.events += 1
+        event_id = f"ce-{self.events:03d}"
+        row = {
+            "event_id": event_id, "event_type": kind, "occurred_at": at, "agent_id": None,
+            "group_id": None, "assignment_id": None, "name": None, "attribute_id": None,
+            "attribute_ids": None, "interaction_id": None, "interaction_ids": None,
+            "best_response_interaction_ids": None,
+        }  # fmt: skip
+        row.update(fields)
+        self.conn.execute(
+            f"insert into staging.stg_coaching_events values ({', '.join('?' * len(row))})",
+            list(row.values()),
+        )
+        return event_id
+
+    def run(self, as_of: date = AS_OF):
+        self.window(as_of)
+        return raise_marks(self.conn, MarkRules(as_of=as_of, min_samples=3))
+
+    def marks(self) -> list[dict]:
+        result = self.conn.execute("select * from coaching.marks order by mark_id")
+        names = [d[0] for d in result.description]
+        return [dict(zip(names, row, strict=True)) for row in result.fetchall()]
+
+    def refusals(self) -> list[tuple[str, str]]:
+        return self.conn.execute(
+            "select event_id, reason from coaching.refused_events order by event_id"
+        ).fetchall()
+
+
+@pytest.fixture
+def center(tmp_path: Path) -> Center:
+    return Center(tmp_path / "warehouse.duckdb")
+
+
+def morning(day: date, hour: int = 10) -> datetime:
+    return datetime.combine(day, datetime.min.time(), UTC) + timedelta(hours=hour)
+
+
+def test_below_target_with_enough_samples_gets_one_mark_with_priority_and_evidence(
+    center: Center,
+) -> None:
+    # a1 on empathy over the window: 70, 60, 90, 76 -> mean 74, n 4, 3 below 80.
+    center.scores("a1", "empathy", AS_OF - timedelta(days=2), [70, 60])
+    center.scores("a1", "empathy", AS_OF, [90, 76])
+    center.run()
+
+    (mark,) = center.marks()
+    assert (mark["agent_id"], mark["attribute_id"], mark["source"]) == ("a1", "empathy", "auto")
+    assert (mark["reason"], mark["state"]) == ("below_target", "open")
+    assert mark["current_score"] == pytest.approx(74.0)
+    assert (mark["n"], mark["below_target_n"]) == (4, 3)
+    assert mark["gap"] == pytest.approx(6.0)
+    # priority = (3/4 below target) x (weight 2 of 4 active) x gap 6 = 2.25
+    assert mark["priority"] == pytest.approx(2.25)
+    # evidence: the 3 lowest-scoring interactions, lowest first
+    assert [e["score"] for e in mark["evidence"]] == [60, 70, 76]
+    assert mark["evidence"][0]["quote"] == "quote 60"
+    assert mark["evidence"][0]["offset_s"] == 10.0
+
+
+def test_fewer_than_min_samples_get_no_mark(center: Center) -> None:
+    center.scores("a1", "empathy", AS_OF, [50, 55])  # n = 2 < 3
+    center.run()
+    assert center.marks() == []
+
+
+def test_a_score_of_the_day_before_the_window_does_not_count(center: Center) -> None:
+    center.scores("a1", "empathy", AS_OF - timedelta(days=7), [10, 10, 10])  # D-7: outside
+    center.scores("a1", "empathy", AS_OF, [95, 95, 95])
+    center.run()
+    assert center.marks() == []
+
+
+def test_a_single_compliance_failure_gets_one_mark(center: Center) -> None:
+    center.scores("a1", "disclosure", AS_OF, [85])  # n = 1, below 90
+    center.scores("a1", "empathy", AS_OF, [60, 60, 60])
+    center.run()
+    marks = {m["attribute_id"]: m for m in center.marks()}
+    assert marks["disclosure"]["reason"] == "compliance_breach"
+    assert marks["disclosure"]["n"] == 1
+    # compliance gap 5 x 1/1 below x weight 1/4 = 1.25; empathy 1 x 2/4 x 20 = 10
+    assert marks["disclosure"]["priority"] == pytest.approx(1.25)
+    assert marks["empathy"]["priority"] == pytest.approx(10.0)
+
+
+def test_a_second_refresh_leaves_one_mark_with_refreshed_figures(center: Center) -> None:
+    center.scores("a1", "empathy", AS_OF - timedelta(days=1), [60, 60, 60])
+    center.run(AS_OF - timedelta(days=1))
+    (first,) = center.marks()
+    assert first["current_score"] == pytest.approx(60.0)
+
+    center.scores("a1", "empathy", AS_OF, [72, 72, 72])
+    result = center.run(AS_OF)
+    (mark,) = center.marks()
+    assert result.raised == 0
+    assert mark["mark_id"] == first["mark_id"]
+    assert mark["current_score"] == pytest.approx(66.0)  # (3 x 60 + 3 x 72) / 6
+    assert mark["n"] == 6
+    assert mark["as_of_date"] == AS_OF
+
+
+def test_an_assigned_area_gets_no_new_mark_until_the_assignment_is_completed(
+    center: Center,
+) -> None:
+    day1, day2, day3 = AS_OF - timedelta(days=2), AS_OF - timedelta(days=1), AS_OF
+    center.scores("a1", "empathy", day1, [60, 60, 60])
+    center.run(day1)
+    (mark,) = center.marks()
+    bad = "a1-empathy-" + day1.isoformat() + "-0"
+    center.event(
+        "assignment_created", morning(day2), assignment_id="as1", agent_id="a1",
+        attribute_ids=["empathy"], interaction_ids=[bad], best_response_interaction_ids=[],
+    )  # fmt: skip
+    center.scores("a1", "empathy", day2, [61, 61, 61])
+    center.run(day2)
+    assert [(m["mark_id"], m["state"]) for m in center.marks()] == [(mark["mark_id"], "assigned")]
+
+    center.event(
+        "interaction_reviewed", morning(day3), assignment_id="as1", agent_id="a1",
+        interaction_id=bad,
+    )  # fmt: skip
+    center.run(day3)
+    states = sorted((m["state"], m["raised_at"].date()) for m in center.marks())
+    assert states == [("assigned", day1), ("open", day3)]
+
+
+def test_duplicate_manual_mark_is_refused_and_not_stored_twice(center: Center) -> None:
+    center.scores("a1", "empathy", AS_OF, [85, 85, 85])
+    first = center.event(
+        "mark_created", morning(AS_OF, 9), agent_id="a1", attribute_ids=["empathy"],
+        interaction_ids=["i1"],
+    )  # fmt: skip
+    second = center.event(
+        "mark_created", morning(AS_OF, 11), agent_id="a1", attribute_ids=["empathy"],
+        interaction_ids=["i2"],
+    )  # fmt: skip
+    center.run()
+    assert [(m["mark_id"], m["source"]) for m in center.marks()] == [(f"{first}:empathy", "manual")]
+    ((refused_id, reason),) = center.refusals()
+    assert refused_id == second
+    assert reason == f"duplicate mark: mark {first}:empathy of this area is still open"
+    center.run()  # a rerun stores nothing twice
+    assert len(center.marks()) == 1
+
+
+def test_duplicate_pending_group_name_is_refused(center: Center) -> None:
+    center.event("group_created", morning(AS_OF, 8), group_id="g1", name="Empathy",
+                 attribute_ids=["empathy"])  # fmt: skip
+    dup = center.event("group_created", morning(AS_OF, 9), group_id="g2", name="Empathy",
+                       attribute_ids=["empathy"])  # fmt: skip
+    center.run()
+    assert center.refusals() == [
+        (dup, "duplicate group name: a pending group is already named 'Empathy'")
+    ]
+
+
+def test_a_group_with_no_conversations_cannot_be_assigned(center: Center) -> None:
+    center.event("group_created", morning(AS_OF, 8), group_id="g1", name="Empathy",
+                 attribute_ids=["empathy"])  # fmt: skip
+    center.event("group_member_added", morning(AS_OF, 8), group_id="g1", agent_id="a1")
+    assign = center.event(
+        "assignment_created", morning(AS_OF, 9), assignment_id="as1", group_id="g1",
+        attribute_ids=["empathy"], interaction_ids=[], best_response_interaction_ids=[],
+    )  # fmt: skip
+    center.run()
+    assert center.refusals() == [(assign, "the group has no conversations: it cannot be assigned")]
+
+
+def test_a_grouped_mark_becomes_assigned_when_the_group_is_dispatched(center: Center) -> None:
+    day1 = AS_OF - timedelta(days=1)
+    center.scores("a1", "empathy", day1, [60, 60, 60])
+    center.run(day1)
+    center.event("group_created", morning(AS_OF, 8), group_id="g1", name="Empathy",
+                 attribute_ids=["empathy"])  # fmt: skip
+    center.event("group_member_added", morning(AS_OF, 8), group_id="g1", agent_id="a1")
+    center.run(AS_OF)
+    assert [m["state"] for m in center.marks()] == ["grouped"]
+    center.event(
+        "assignment_created", morning(AS_OF, 9), assignment_id="as1", group_id="g1",
+        attribute_ids=["empathy"], interaction_ids=[], best_response_interaction_ids=[],
+    )  # fmt: skip
+    center.run(AS_OF)
+    assert [m["state"] for m in center.marks()] == ["assigned"]
+    assert center.refusals() == []
