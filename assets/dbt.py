@@ -2,14 +2,20 @@
 ingest assets, built with ``dbt build`` for one ``as_of`` date."""
 
 import json
+import os
 from collections.abc import Iterator, Mapping
-from datetime import datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from dagster import AssetExecutionContext, AssetKey, AssetsDefinition, AssetSpec, Config
+from dagster import (
+    AssetExecutionContext,
+    AssetKey,
+    AssetsDefinition,
+    AssetSpec,
+    Config,
+    Output,
+)
 from dagster_dbt import (
     DagsterDbtTranslator,
     DagsterDbtTranslatorSettings,
@@ -17,6 +23,7 @@ from dagster_dbt import (
     DbtProject,
     dbt_assets,
 )
+from dagster_duckdb import DuckDBResource
 
 from assets.ingest import raw_asset_key
 from pipelines.resources import DUCKDB_WRITER_POOL, CenterResource
@@ -63,6 +70,9 @@ class WarehouseTranslator(DagsterDbtTranslator):
         return spec.replace_attributes(key=AssetKey([layer, props["name"]]), group_name=layer)
 
 
+AS_OF_METADATA = "coachwh/as_of"
+
+
 class WarehouseBuildConfig(Config):
     """Run configuration of a warehouse build."""
 
@@ -70,10 +80,10 @@ class WarehouseBuildConfig(Config):
     full_refresh: bool = False
 
 
-def dbt_vars(center: CenterResource, config: WarehouseBuildConfig) -> dict[str, str]:
-    """The dbt vars of a build: as_of and the center's time zone."""
-    as_of = config.as_of or center.as_of or datetime.now(ZoneInfo(center.timezone)).date()
-    return {"as_of": str(as_of), "timezone": center.timezone}
+def dbt_vars(center: CenterResource, config: WarehouseBuildConfig) -> dict[str, str | int]:
+    """The dbt vars of a build: as_of, the center's time zone and thresholds."""
+    as_of = config.as_of or center.effective_as_of().isoformat()
+    return {"as_of": as_of, "timezone": center.timezone, "min_samples": center.min_samples}
 
 
 @cache
@@ -92,12 +102,22 @@ def build_dbt_assets(manifest_path: Path) -> AssetsDefinition:
     def warehouse_models(
         context: AssetExecutionContext,
         dbt: DbtCliResource,
+        duckdb: DuckDBResource,
         center: CenterResource,
         config: WarehouseBuildConfig,
     ) -> Iterator[Any]:
-        args = ["build", "--vars", json.dumps(dbt_vars(center, config))]
+        # profiles.yml reads the working file's path from the environment,
+        # which the dbt subprocess inherits: the same file the DuckDB resource opens.
+        os.environ["COACHWH_WAREHOUSE"] = str(Path(duckdb.database).resolve())
+        build_vars = dbt_vars(center, config)
+        args = ["build", "--vars", json.dumps(build_vars)]
         if config.full_refresh:
             args.append("--full-refresh")
-        yield from dbt.cli(args, context=context).stream()
+        for event in dbt.cli(args, context=context).stream():
+            # Every materialization says which date it describes: the asset
+            # sensor on the scores hands it to the marks run.
+            if isinstance(event, Output):
+                event = event.with_metadata({**event.metadata, AS_OF_METADATA: build_vars["as_of"]})
+            yield event
 
     return warehouse_models

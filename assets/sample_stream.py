@@ -1179,6 +1179,17 @@ def _coaching_events(
         created = clock.at(group.created_day, rng.uniform(14.0, 16.0))
         actor = world.supervisor_ids[group.team]
         area_names = ", ".join(_ATTRIBUTES[k].name for k in group.attributes)
+        # The supervisor marks the members from the audit screen, then groups
+        # them: a group's conversations are its members' marked interactions.
+        for i, agent in enumerate(group.members, 1):
+            log.add(
+                created - 3_600 + i * 60,
+                "mark_created",
+                actor,
+                agent_id=world.agent_ids[agent],
+                attribute_ids=names(group.attributes),
+                interaction_ids=ids(lowest(agent, group.attributes, group.created_day, 3)),
+            )
         log.add(
             created,
             "group_created",

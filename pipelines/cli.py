@@ -4,18 +4,15 @@ Every option has an environment variable and a default that works with no
 configuration; paths default under ``COACHWH_HOME`` (``./coachwh_data``).
 """
 
-import os
 import time
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Annotated
 
 import duckdb
 import typer
 
-from pipelines.settings import QUIET_ENV, Settings
-
-os.environ.update(QUIET_ENV)
+from pipelines.settings import Settings, prepare_tool_environment
 
 app = typer.Typer(
     help="coaching-warehouse: the streamed pipeline behind agent coaching.",
@@ -58,7 +55,7 @@ def _settings(as_of: date | None = None) -> Settings:
     settings = _state["settings"]
     if as_of is not None:
         settings = settings.model_copy(update={"as_of": as_of})
-    settings.export_environment()
+    prepare_tool_environment()
     return settings
 
 
@@ -170,6 +167,102 @@ def demo(
     """Generate a sample stream, run the whole pipeline, print a summary."""
     generate(agents=agents, days=days, start=None, seed=seed)
     run(as_of=None, full_refresh=False)
+    from assets.report_rendering import ReportError, write_reports
+
+    settings = _settings()
+    as_of = settings.effective_as_of()
+    # The sample's assignments span its days: the demo reports show them all.
+    since = as_of - timedelta(days=days - 1)
+    _say(f"\nreports (assignments made {since} to {as_of}, from the serving snapshot)")
+    try:
+        paths = write_reports(settings, as_of=as_of, assigned_from=since, assigned_to=as_of)
+    except ReportError as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(1) from error
+    for path in paths:
+        _say(f"  {path}")
+
+
+def _split(values: list[str] | None) -> list[str]:
+    return [v.strip() for value in values or [] for v in value.split(",") if v.strip()]
+
+
+@app.command()
+def export(
+    team: Annotated[str | None, typer.Option(help="One team's report only.")] = None,
+    agent: Annotated[
+        str | None, typer.Option(help="One agent's own coaching log (that agent's rows only).")
+    ] = None,
+    formats: Annotated[
+        list[str] | None,
+        typer.Option("--format", help="html, xlsx or csv; repeat for several (default: all)."),
+    ] = None,
+    as_of: AsOf = None,
+    assigned_from: Annotated[
+        str | None, typer.Option(help="Assigned on or after (default: as_of - 6 days).")
+    ] = None,
+    assigned_to: Annotated[str | None, typer.Option(help="Assigned on or before.")] = None,
+    follow_up_date: Annotated[
+        str | None,
+        typer.Option(help="Follow-ups due that day (YYYY-MM-DD or 'today'), instead of the range."),
+    ] = None,
+    attribute: Annotated[
+        list[str] | None, typer.Option(help="Only assignments coaching this attribute id.")
+    ] = None,
+    agents_filter: Annotated[
+        list[str] | None, typer.Option(help="Only these agent ids (repeat or comma-separate).")
+    ] = None,
+) -> None:
+    """Write supervisor reports (the center and every team, or --team) or one
+    agent's coaching log (--agent) from the serving snapshot, and print the paths."""
+    from assets.report_rendering import FORMATS, FilterError, ReportError, write_reports
+
+    settings = _settings(_parse_date(as_of, "--as-of"))
+    if team is not None and agent is not None:
+        raise typer.BadParameter("give --team or --agent, not both", param_hint="--team/--agent")
+    follow_up = (
+        settings.effective_as_of()
+        if follow_up_date == "today"
+        else _parse_date(follow_up_date, "--follow-up-date")
+    )
+    try:
+        paths = write_reports(
+            settings,
+            team=team,
+            agent=agent,
+            formats=_split(formats) or FORMATS,
+            assigned_from=_parse_date(assigned_from, "--assigned-from"),
+            assigned_to=_parse_date(assigned_to, "--assigned-to"),
+            follow_up_date=follow_up,
+            attribute_ids=_split(attribute),
+            agent_ids=_split(agents_filter),
+        )
+    except FilterError as error:
+        raise typer.BadParameter(str(error)) from error
+    except ReportError as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(1) from error
+    for path in paths:
+        _say(str(path))
+
+
+@app.command()
+def catalogue(
+    check: Annotated[
+        bool, typer.Option(help="Only check that docs/catalogue.md is up to date.")
+    ] = False,
+) -> None:
+    """Write docs/catalogue.md, the serving tables, from the marts' dbt YAML."""
+    from assets.serving import CATALOGUE_PATH, render_catalogue, write_catalogue
+
+    if check:
+        current = CATALOGUE_PATH.read_text(encoding="utf-8") if CATALOGUE_PATH.exists() else ""
+        if current != render_catalogue():
+            typer.echo(f"{CATALOGUE_PATH} is out of date: run `coachwh catalogue`", err=True)
+            raise typer.Exit(1)
+        _say(f"{CATALOGUE_PATH} is up to date")
+        return
+    _say(f"wrote {write_catalogue()}")
 
 
 @app.command()

@@ -1,23 +1,42 @@
 """The code location that ``dagster dev -w workspace.yaml`` loads."""
 
-from dagster import Definitions, in_process_executor
+from dagster import Definitions, ScheduleDefinition, in_process_executor
 
 from assets.dbt import DBT_PROJECT_DIR, build_dbt_assets, dbt_project
 from assets.ingest import ingest_assets
-from pipelines.jobs import refresh_job
+from assets.marks import coaching_marks
+from assets.reports import supervisor_reports
+from assets.serving import ServingResource, build_serving_snapshot_asset, mart_keys
+from pipelines.jobs import coaching_job, refresh_job, supervisor_reports_job
 from pipelines.resources import build_resources
-from pipelines.sensors import landing_zone_sensor
+from pipelines.schedules import daily_as_of_schedule
+from pipelines.sensors import landing_zone_sensor, scores_refreshed_sensor
 from pipelines.settings import Settings
 
 
 def build_definitions(settings: Settings) -> Definitions:
     """Definitions for one configuration (the CLI and tests pass their own)."""
     project = dbt_project()
+    warehouse_assets = [*ingest_assets, build_dbt_assets(project.manifest_path), coaching_marks]
+    serving = ServingResource(serving=str(settings.serving_dir), exports=str(settings.exports_dir))
     return Definitions(
-        assets=[*ingest_assets, build_dbt_assets(project.manifest_path)],
-        jobs=[refresh_job],
-        sensors=[landing_zone_sensor],
-        resources=build_resources(settings, DBT_PROJECT_DIR),
+        assets=[
+            *warehouse_assets,
+            build_serving_snapshot_asset(mart_keys(warehouse_assets)),
+            supervisor_reports,
+        ],
+        jobs=[refresh_job, coaching_job, supervisor_reports_job],
+        schedules=[
+            daily_as_of_schedule(settings.timezone),
+            ScheduleDefinition(
+                name="weekly_supervisor_reports",
+                job=supervisor_reports_job,
+                cron_schedule="0 6 * * 1",  # Mondays 06:00 in the center's zone
+                execution_timezone=settings.timezone,
+            ),
+        ],
+        sensors=[landing_zone_sensor, scores_refreshed_sensor],
+        resources={**build_resources(settings, DBT_PROJECT_DIR), "serving": serving},
         # Steps run one after another in one process: every writer of the
         # DuckDB file is serialised, whatever the instance's pool limits.
         executor=in_process_executor,

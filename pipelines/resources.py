@@ -1,12 +1,13 @@
 """Resources shared by the assets, built from :mod:`pipelines.settings`."""
 
+from datetime import date
 from pathlib import Path
 
 from dagster import ConfigurableResource
 from dagster_dbt import DbtCliResource
 from dagster_duckdb import DuckDBResource
 
-from pipelines.settings import Settings
+from pipelines.settings import Settings, prepare_tool_environment, today_in
 
 # Every asset that writes the working DuckDB file runs in this pool, limited
 # to one at a time: DuckDB takes one writing process per file.
@@ -19,14 +20,19 @@ class CenterResource(ConfigurableResource):
     landing: str
     timezone: str = "UTC"
     as_of: str | None = None
+    min_samples: int = 3
 
     @property
     def landing_dir(self) -> Path:
         return Path(self.landing)
 
+    def effective_as_of(self) -> date:
+        """``as_of`` if set, else today in the center's time zone."""
+        return date.fromisoformat(self.as_of) if self.as_of else today_in(self.timezone)
+
 
 def build_resources(settings: Settings, dbt_project_dir: Path) -> dict[str, object]:
-    settings.export_environment()
+    prepare_tool_environment()
     return {
         "duckdb": DuckDBResource(database=str(settings.warehouse_path)),
         "dbt": DbtCliResource(project_dir=str(dbt_project_dir), profiles_dir=str(dbt_project_dir)),
@@ -34,5 +40,6 @@ def build_resources(settings: Settings, dbt_project_dir: Path) -> dict[str, obje
             landing=str(settings.landing_dir),
             timezone=settings.timezone,
             as_of=settings.as_of.isoformat() if settings.as_of else None,
+            min_samples=settings.min_samples,
         ),
     }

@@ -1,11 +1,21 @@
-"""Sensors: the landing-zone watcher that turns new files into runs."""
+"""Sensors: the landing-zone watcher that turns new files into runs, and the
+asset sensor that raises coaching marks when the scores are rebuilt."""
 
 import json
 
-from dagster import RunRequest, SensorEvaluationContext, SkipReason, sensor
+from dagster import (
+    EventLogEntry,
+    RunRequest,
+    SensorEvaluationContext,
+    SkipReason,
+    asset_sensor,
+    sensor,
+)
 
+from assets.dbt import AS_OF_METADATA
 from assets.landing_zone import landing_files
-from pipelines.jobs import refresh_job
+from assets.marks import SCORES_KEY
+from pipelines.jobs import coaching_job, refresh_job
 from pipelines.resources import CenterResource
 
 
@@ -40,4 +50,32 @@ def landing_zone_sensor(
     return RunRequest(
         run_key=f"landing:{newest}:{len(new)}:{at_newest[-1]}",
         tags={"coachwh/new_files": str(len(new))},
+    )
+
+
+def coaching_run_config(as_of: str) -> dict:
+    """Run config of a coaching refresh for one date (marks and dbt alike)."""
+    return {
+        "ops": {
+            "coaching__marks": {"config": {"as_of": as_of}},
+            "warehouse_models": {"config": {"as_of": as_of}},
+        }
+    }
+
+
+@asset_sensor(asset_key=SCORES_KEY, job=coaching_job, minimum_interval_seconds=30)
+def scores_refreshed_sensor(
+    context: SensorEvaluationContext, asset_event: EventLogEntry
+) -> RunRequest:
+    """When the current scores are rebuilt, raise the coaching marks for the
+    same date and refresh what reads them. One run per materialization: the
+    run key is the cursor the sensor moves to the materialization, and it moves
+    past it, so a re-tick requests nothing."""
+    materialization = asset_event.asset_materialization
+    as_of_value = materialization.metadata.get(AS_OF_METADATA) if materialization else None
+    as_of = as_of_value.value if as_of_value is not None else None
+    return RunRequest(
+        run_key=f"scores:{context.cursor}",
+        run_config=coaching_run_config(as_of) if as_of else {},
+        tags={"coachwh/as_of": str(as_of)},
     )

@@ -18,6 +18,11 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 QUIET_ENV = {"DBT_SEND_ANONYMOUS_USAGE_STATS": "false", "DAGSTER_DISABLE_TELEMETRY": "true"}
 
 
+def today_in(timezone: str) -> date:
+    """Today's date in a time zone: the default ``as_of``."""
+    return datetime.now(ZoneInfo(timezone)).date()
+
+
 def prepare_tool_environment() -> None:
     """Quiet telemetry, and put this Python's scripts (dbt) on PATH: dbt runs
     as a subprocess, also when the environment is not activated."""
@@ -39,6 +44,7 @@ class Settings(BaseSettings):
     exports: Path | None = None
     timezone: str = "UTC"
     as_of: date | None = Field(default=None, description="default: today in the center's zone")
+    min_samples: int = Field(default=3, ge=1, description="fewest scores a window needs")
 
     @field_validator("timezone")
     @classmethod
@@ -76,15 +82,4 @@ class Settings(BaseSettings):
 
     def effective_as_of(self) -> date:
         """``as_of`` if set, else today in the center's time zone."""
-        return self.as_of or datetime.now(ZoneInfo(self.timezone)).date()
-
-    def export_environment(self) -> None:
-        """Publish the resolved settings to this process's environment, so dbt
-        subprocesses and ``profiles.yml`` read the same absolute paths."""
-        prepare_tool_environment()
-        os.environ["COACHWH_HOME"] = str(self.home)
-        os.environ["COACHWH_LANDING"] = str(self.landing_dir)
-        os.environ["COACHWH_WAREHOUSE"] = str(self.warehouse_path)
-        os.environ["COACHWH_SERVING"] = str(self.serving_dir)
-        os.environ["COACHWH_EXPORTS"] = str(self.exports_dir)
-        os.environ["COACHWH_TIMEZONE"] = self.timezone
+        return self.as_of or today_in(self.timezone)

@@ -1,0 +1,114 @@
+{#- Window statistics from the daily aggregates' n, sum and sum of squares,
+    so a window of any length costs one pass over its days. -#}
+
+{% macro mean_from_sums(total, n) -%}
+    ({{ total }} / nullif({{ n }}, 0))
+{%- endmacro %}
+
+{#- Sample variance (n - 1). Clamped at 0: the sum-of-squares form can come
+    out a hair below zero for identical scores. -#}
+{% macro variance_from_sums(n, total, total_sq) -%}
+    (case
+        when {{ n }} > 1
+            then greatest(({{ total_sq }} - {{ total }} * {{ total }} / {{ n }}) / ({{ n }} - 1), 0)
+    end)
+{%- endmacro %}
+
+{#- Trend of a change (DESIGN.md section 3). The delta is rounded before the
+    comparison so that a difference of means that is 2 on paper (e.g.
+    72.3 - 70.3) is not called flat for a floating-point hair. -#}
+{% macro trend(delta, n_at_assigned, n_current) -%}
+    (case
+        when coalesce({{ n_at_assigned }}, 0) < {{ var('min_samples') | int }}
+            or coalesce({{ n_current }}, 0) < {{ var('min_samples') | int }}
+            then 'insufficient_data'
+        when round({{ delta }}, 9) >= {{ var('trend_threshold') | float }} then 'spike'
+        when round({{ delta }}, 9) <= -{{ var('trend_threshold') | float }} then 'dip'
+        else 'flat'
+    end)
+{%- endmacro %}
+
+{#- Regularized incomplete beta function I_x(a, b), by its continued fraction
+    (Numerical Recipes 6.4) evaluated backwards over a fixed number of terms,
+    which needs no loop: a list_reduce over k = terms .. 1 of
+    f <- 1 + d_k / f. The fraction converges fast for x < (a + 1) / (a + b + 2);
+    beyond that the symmetry I_x(a, b) = 1 - I_(1-x)(b, a) is used.
+    The list_transform over a one-element list binds the arguments once (a
+    `let`), so each argument expression is evaluated once per row. -#}
+{% macro regularized_incomplete_beta(x, a, b, terms=200) -%}
+    list_transform(
+        [
+            case
+                when ({{ x }}) < (({{ a }}) + 1) / (({{ a }}) + ({{ b }}) + 2)
+                    then {'x': ({{ x }})::double, 'a': ({{ a }})::double, 'b': ({{ b }})::double, 'flip': false}
+                else {'x': 1 - ({{ x }})::double, 'a': ({{ b }})::double, 'b': ({{ a }})::double, 'flip': true}
+            end
+        ],
+        lambda beta: case
+            when beta.x is null or beta.a is null or beta.b is null then null
+            when beta.x <= 0 then (case when beta.flip then 1.0 else 0.0 end)
+            else (
+                case when beta.flip then -1.0 else 1.0 end
+                * exp(
+                    beta.a * ln(beta.x) + beta.b * ln(1 - beta.x)
+                    + lgamma(beta.a + beta.b) - lgamma(beta.a) - lgamma(beta.b)
+                ) / beta.a
+                / list_reduce(
+                    range({{ terms }}, 0, -1),
+                    lambda fraction, k: 1 + (
+                        case
+                            when k % 2 = 1 then
+                                -(beta.a + (k // 2)) * (beta.a + beta.b + (k // 2)) * beta.x
+                                / ((beta.a + 2 * (k // 2)) * (beta.a + 2 * (k // 2) + 1))
+                            else
+                                (k // 2) * (beta.b - (k // 2)) * beta.x
+                                / ((beta.a + 2 * (k // 2) - 1) * (beta.a + 2 * (k // 2)))
+                        end
+                    ) / fraction,
+                    1.0::double
+                )
+                + case when beta.flip then 1.0 else 0.0 end
+            )
+        end
+    )[1]
+{%- endmacro %}
+
+{#- Two-sided p-value of Student's t with df degrees of freedom (df may be
+    fractional): P(|T| >= |t|) = I_x(df / 2, 1 / 2) with x = df / (df + t^2). -#}
+{% macro student_t_two_sided_p(t, df) -%}
+    list_transform(
+        [{'t': ({{ t }})::double, 'df': ({{ df }})::double}],
+        lambda student: case
+            when student.df > 0 then
+                {{ regularized_incomplete_beta(
+                    'student.df / (student.df + student.t * student.t)',
+                    'student.df / 2',
+                    '0.5'
+                ) }}
+        end
+    )[1]
+{%- endmacro %}
+
+{#- Two-sided Welch t-test p-value of two samples given as (n, sum, sum of
+    squares). Null when either side has fewer than 2 scores or both sides have
+    zero variance (the test is undefined there). -#}
+{% macro welch_p_value(n_a, sum_a, sum_sq_a, n_b, sum_b, sum_sq_b) -%}
+    list_transform(
+        [{
+            'se2_a': {{ variance_from_sums(n_a, sum_a, sum_sq_a) }} / ({{ n_a }}),
+            'se2_b': {{ variance_from_sums(n_b, sum_b, sum_sq_b) }} / ({{ n_b }}),
+            'n_a': ({{ n_a }})::double,
+            'n_b': ({{ n_b }})::double,
+            'diff': {{ mean_from_sums(sum_a, n_a) }} - {{ mean_from_sums(sum_b, n_b) }}
+        }],
+        lambda welch: case
+            when welch.se2_a + welch.se2_b > 0 then
+                {{ student_t_two_sided_p(
+                    'welch.diff / sqrt(welch.se2_a + welch.se2_b)',
+                    '(welch.se2_a + welch.se2_b) * (welch.se2_a + welch.se2_b)
+                        / (welch.se2_a * welch.se2_a / (welch.n_a - 1)
+                           + welch.se2_b * welch.se2_b / (welch.n_b - 1))'
+                ) }}
+        end
+    )[1]
+{%- endmacro %}

@@ -1,0 +1,69 @@
+"""The asset sensor on the scores, evaluated against a real test instance
+after the refresh job materialized ``marts/agent_attribute_scores``; and the
+daily schedule that rolls ``as_of`` at the center's midnight."""
+
+from datetime import date, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from dagster import (
+    DagsterInstance,
+    RunRequest,
+    SkipReason,
+    build_schedule_context,
+    build_sensor_context,
+)
+
+from assets.sample_stream import generate_sample
+from pipelines.schedules import daily_as_of_schedule
+from pipelines.sensors import scores_refreshed_sensor
+from pipelines.settings import Settings
+
+AS_OF = date(2026, 11, 10)
+
+
+def run_requests(result: object) -> list[RunRequest]:
+    """The run requests of one sensor evaluation, whatever shape it returns."""
+    if result is None or isinstance(result, RunRequest | SkipReason):
+        results = [result]
+    else:
+        results = list(result)
+    return [r for r in results if isinstance(r, RunRequest)]
+
+
+def test_one_run_request_per_materialization_and_none_on_a_retick(
+    tmp_path: Path, dbt_manifest: Path
+) -> None:
+    from pipelines.definitions import build_definitions
+
+    settings = Settings(home=tmp_path, as_of=AS_OF)
+    generate_sample(settings.landing_dir, agents=6, days=10, start=date(2026, 11, 1), seed=2)
+    defs = build_definitions(settings)
+    refresh = defs.resolve_job_def("refresh_warehouse")
+    config = {"ops": {"warehouse_models": {"config": {"as_of": AS_OF.isoformat()}}}}
+    with DagsterInstance.ephemeral() as instance:
+        assert refresh.execute_in_process(instance=instance, run_config=config).success
+
+        context = build_sensor_context(instance=instance, definitions=defs)
+        first = run_requests(scores_refreshed_sensor(context))
+        assert len(first) == 1
+        assert first[0].run_key.startswith("scores:")
+        ops = first[0].run_config["ops"]
+        assert ops["coaching__marks"]["config"]["as_of"] == AS_OF.isoformat()
+
+        retick = build_sensor_context(instance=instance, definitions=defs, cursor=context.cursor)
+        assert run_requests(scores_refreshed_sensor(retick)) == []
+
+        assert refresh.execute_in_process(instance=instance, run_config=config).success
+        again = build_sensor_context(instance=instance, definitions=defs, cursor=context.cursor)
+        (second,) = run_requests(scores_refreshed_sensor(again))
+        assert second.run_key != first[0].run_key
+
+
+def test_daily_schedule_rolls_as_of_at_the_centers_midnight() -> None:
+    schedule = daily_as_of_schedule("Africa/Cairo")
+    assert schedule.execution_timezone == "Africa/Cairo"
+    midnight = datetime(2026, 11, 11, 0, 0, tzinfo=ZoneInfo("Africa/Cairo"))
+    request = schedule.evaluate_tick(build_schedule_context(scheduled_execution_time=midnight))
+    (run,) = request.run_requests
+    assert run.run_config["ops"]["warehouse_models"]["config"]["as_of"] == "2026-11-11"
