@@ -251,6 +251,13 @@ class Report:
     def table(self, name: str) -> Table:
         return next(t for t in self.tables if t.name == name)
 
+    def filter_lines(self) -> list[tuple[str, str]]:
+        """The filters as (label, value), for the report's header."""
+        lines = self.filters.describe()
+        if self.kind == "agent":  # one agent, no team: say nothing of others
+            lines = [(k, v) for k, v in lines if k not in ("Team", "Agents")]
+        return lines
+
 
 # ----------------------------------------------------------------------------
 # Reading the snapshot
@@ -1163,7 +1170,7 @@ def _chart_figure(item: ChartItem, with_agent: bool) -> str:
 
 def render_html(report: Report, generated_at: datetime) -> str:
     filters = "".join(
-        f"<div><dt>{_text(k)}</dt><dd>{_text(v)}</dd></div>" for k, v in report.filters.describe()
+        f"<div><dt>{_text(k)}</dt><dd>{_text(v)}</dd></div>" for k, v in report.filter_lines()
     )
     if report.data_as_of and report.data_as_of != report.filters.as_of:
         filters += (
@@ -1322,10 +1329,10 @@ def write_xlsx(report: Report, path: Path) -> None:
     formats = {kind: workbook.add_format(spec) for kind, spec in XLSX_FORMATS.items()}
     about = workbook.add_worksheet("About")
     about.write_string(0, 0, report.title, workbook.add_format({"bold": True, "font_size": 14}))
-    for row, (key, value) in enumerate(report.filters.describe(), start=2):
+    for row, (key, value) in enumerate(report.filter_lines(), start=2):
         about.write_string(row, 0, key, header)
         about.write_string(row, 1, value)
-    for row, note in enumerate(report.notes, start=len(report.filters.describe()) + 3):
+    for row, note in enumerate(report.notes, start=len(report.filter_lines()) + 3):
         about.write_string(row, 0, note)
     about.set_column(0, 0, 22)
     about.set_column(1, 1, 40)
