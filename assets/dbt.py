@@ -26,6 +26,7 @@ from dagster_dbt import (
 from dagster_duckdb import DuckDBResource
 
 from assets.ingest import raw_asset_key
+from assets.marks import MARKS_KEY
 from pipelines.resources import DUCKDB_WRITER_POOL, CenterResource
 from pipelines.settings import prepare_tool_environment
 
@@ -57,7 +58,9 @@ def prepare_dbt_project() -> Path:
 
 
 class WarehouseTranslator(DagsterDbtTranslator):
-    """dbt sources are the ingest assets; models are keyed ``<layer>/<name>``."""
+    """dbt sources are the assets that write them: ``raw`` tables the ingest
+    assets, ``coaching`` tables the marks asset. Models are keyed
+    ``<layer>/<name>``."""
 
     def get_asset_spec(
         self, manifest: Mapping[str, Any], unique_id: str, project: DbtProject | None
@@ -65,6 +68,8 @@ class WarehouseTranslator(DagsterDbtTranslator):
         spec = super().get_asset_spec(manifest, unique_id, project)
         props = self.get_resource_props(manifest, unique_id)
         if props["resource_type"] == "source":
+            if props["source_name"] == "coaching":
+                return spec.replace_attributes(key=MARKS_KEY)
             return spec.replace_attributes(key=raw_asset_key(props["name"]))
         layer = props["fqn"][1] if len(props["fqn"]) > 2 else "models"
         return spec.replace_attributes(key=AssetKey([layer, props["name"]]), group_name=layer)
@@ -90,7 +95,11 @@ def dbt_vars(center: CenterResource, config: WarehouseBuildConfig) -> dict[str, 
 def build_dbt_assets(manifest_path: Path) -> AssetsDefinition:
     """The dbt assets of a manifest (cached: building them parses the manifest)."""
     translator = WarehouseTranslator(
-        settings=DagsterDbtTranslatorSettings(enable_asset_checks=True)
+        settings=DagsterDbtTranslatorSettings(
+            enable_asset_checks=True,
+            # coaching.marks and coaching.refused_events are both the marks asset
+            enable_duplicate_source_asset_keys=True,
+        )
     )
 
     @dbt_assets(

@@ -113,8 +113,10 @@ def generate(
 
 def run_pipeline(settings: Settings, full_refresh: bool = False) -> bool:
     """Ingest pending files and build everything downstream, through Dagster,
-    in this process. Returns whether the run succeeded."""
-    from dagster import DagsterInstance
+    in this process, with no daemon: the refresh job, then every run the
+    scores' asset sensor requests for it, as the daemon would start them.
+    Returns whether every run succeeded."""
+    from dagster import DagsterInstance, build_sensor_context
 
     from assets.dbt import dbt_manifest_path, prepare_dbt_project
 
@@ -124,23 +126,39 @@ def run_pipeline(settings: Settings, full_refresh: bool = False) -> bool:
     # Imported once the manifest exists: the code location builds the dbt assets from it.
     from pipelines.definitions import build_definitions
     from pipelines.jobs import refresh_job
+    from pipelines.sensors import requested_runs, scores_refreshed_sensor
 
     defs = build_definitions(settings)
-    job = defs.resolve_job_def(refresh_job.name)
     as_of = settings.effective_as_of().isoformat()
-    _say(f"running {job.name} for as_of {as_of} on {settings.warehouse_path}")
+    dbt_config = {"as_of": as_of, "full_refresh": full_refresh}
+    logging = {"console": {"config": {"log_level": "INFO"}}}
     with DagsterInstance.ephemeral() as instance:
-        result = job.execute_in_process(
-            instance=instance,
-            run_config={
-                "ops": {
-                    "warehouse_models": {"config": {"as_of": as_of, "full_refresh": full_refresh}}
-                },
-                "loggers": {"console": {"config": {"log_level": "INFO"}}},
-            },
-            raise_on_error=False,
-        )
-    return result.success
+
+        def execute(job_name: str, run_config: dict) -> bool:
+            _say(f"running {job_name} for as_of {as_of} on {settings.warehouse_path}")
+            job = defs.resolve_job_def(job_name)
+            ops = dict(run_config.get("ops", {}))
+            ops["warehouse_models"] = {"config": {**dbt_config, **_op_config(ops)}}
+            ops = {name: config for name, config in ops.items() if job.graph.has_node_named(name)}
+            result = job.execute_in_process(
+                instance=instance,
+                run_config={**run_config, "ops": ops, "loggers": logging},
+                raise_on_error=False,
+            )
+            return result.success
+
+        if not execute(refresh_job.name, {}):
+            return False
+        context = build_sensor_context(instance=instance, definitions=defs)
+        for request in requested_runs(scores_refreshed_sensor(context)):
+            job_name = request.job_name or scores_refreshed_sensor.job_name
+            if not execute(job_name, dict(request.run_config)):
+                return False
+    return True
+
+
+def _op_config(ops: dict) -> dict:
+    return dict(ops.get("warehouse_models", {}).get("config", {}))
 
 
 @app.command()

@@ -53,6 +53,15 @@ def landing_zone_sensor(
     )
 
 
+def requested_runs(evaluation: object) -> list[RunRequest]:
+    """The run requests of one sensor evaluation, whatever shape it returns."""
+    if evaluation is None or isinstance(evaluation, RunRequest | SkipReason):
+        evaluations = [evaluation]
+    else:
+        evaluations = list(evaluation)
+    return [e for e in evaluations if isinstance(e, RunRequest)]
+
+
 def coaching_run_config(as_of: str) -> dict:
     """Run config of a coaching refresh for one date (marks and dbt alike)."""
     return {

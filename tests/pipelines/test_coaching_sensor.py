@@ -8,27 +8,16 @@ from zoneinfo import ZoneInfo
 
 from dagster import (
     DagsterInstance,
-    RunRequest,
-    SkipReason,
     build_schedule_context,
     build_sensor_context,
 )
 
 from assets.sample_stream import generate_sample
 from pipelines.schedules import daily_as_of_schedule
-from pipelines.sensors import scores_refreshed_sensor
+from pipelines.sensors import requested_runs, scores_refreshed_sensor
 from pipelines.settings import Settings
 
 AS_OF = date(2026, 11, 10)
-
-
-def run_requests(result: object) -> list[RunRequest]:
-    """The run requests of one sensor evaluation, whatever shape it returns."""
-    if result is None or isinstance(result, RunRequest | SkipReason):
-        results = [result]
-    else:
-        results = list(result)
-    return [r for r in results if isinstance(r, RunRequest)]
 
 
 def test_one_run_request_per_materialization_and_none_on_a_retick(
@@ -45,18 +34,18 @@ def test_one_run_request_per_materialization_and_none_on_a_retick(
         assert refresh.execute_in_process(instance=instance, run_config=config).success
 
         context = build_sensor_context(instance=instance, definitions=defs)
-        first = run_requests(scores_refreshed_sensor(context))
+        first = requested_runs(scores_refreshed_sensor(context))
         assert len(first) == 1
         assert first[0].run_key.startswith("scores:")
         ops = first[0].run_config["ops"]
         assert ops["coaching__marks"]["config"]["as_of"] == AS_OF.isoformat()
 
         retick = build_sensor_context(instance=instance, definitions=defs, cursor=context.cursor)
-        assert run_requests(scores_refreshed_sensor(retick)) == []
+        assert requested_runs(scores_refreshed_sensor(retick)) == []
 
         assert refresh.execute_in_process(instance=instance, run_config=config).success
         again = build_sensor_context(instance=instance, definitions=defs, cursor=context.cursor)
-        (second,) = run_requests(scores_refreshed_sensor(again))
+        (second,) = requested_runs(scores_refreshed_sensor(again))
         assert second.run_key != first[0].run_key
 
 
