@@ -314,7 +314,9 @@ def test_bulk_checks_and_pydantic_agree_on_every_mutation(
     disagreements = []
     for stream, lines in by_stream.items():
         for n, line in enumerate(lines, start=1):
-            where = (stream, f"{n:05d}.jsonl", 1) if one_file_per_row else (stream, "00001.jsonl", n)
+            where = (
+                (stream, f"{n:05d}.jsonl", 1) if one_file_per_row else (stream, "00001.jsonl", n)
+            )
             pydantic_rejects = STREAMS[stream].rejection_reason(line) is not None
             if (where in rejected) != pydantic_rejects:
                 disagreements.append((pydantic_rejects, stream, line))
