@@ -293,7 +293,12 @@ def _print_summary(settings: Settings) -> None:
     if not settings.warehouse_path.exists():
         _say(f"no warehouse at {settings.warehouse_path} yet: run `coachwh run`")
         return
-    with duckdb.connect(str(settings.warehouse_path), read_only=True) as conn:
+    try:
+        conn = duckdb.connect(str(settings.warehouse_path), read_only=True)
+    except duckdb.IOException as error:
+        _say(f"the warehouse is busy (a run is writing it): {error}")
+        return
+    with conn:
         _say("\nfiles ingested per stream")
         _table(
             conn,
@@ -325,6 +330,36 @@ def _print_summary(settings: Settings) -> None:
         )
         if counts:
             _table(conn, counts)
+        present = {name for (name,) in tables}
+        if "marts.coaching_marks" in present:
+            _say("\ncoaching marks by state")
+            _table(
+                conn,
+                "select state, source, reason, count(*) as marks from marts.coaching_marks "
+                "group by all order by state, source, reason",
+            )
+        if "marts.coaching_monitor" in present:
+            _say("\ncoaching monitor (latest assignments)")
+            _table(
+                conn,
+                """select assignment_id, agent_name, array_to_string(attribute_ids, ', ')
+                          as attributes, assigned_date, scorecard_score_at_assigned as at_assigned,
+                          scorecard_score_current as current, scorecard_trend as trend, status
+                   from marts.coaching_monitor
+                   order by assigned_date desc, assignment_id limit 10""",
+            )
+            columns = {c for (c,) in conn.execute(
+                "select column_name from duckdb_columns() "
+                "where schema_name = 'marts' and table_name = 'coaching_monitor'"
+            ).fetchall()}  # fmt: skip
+            if "follow_up_due" in columns:
+                _say("\nfollow-ups due")
+                _table(
+                    conn,
+                    """select assignment_id, agent_name, follow_up_date, status
+                       from marts.coaching_monitor where follow_up_due
+                       order by follow_up_date, assignment_id""",
+                )
 
 
 def _table(conn: duckdb.DuckDBPyConnection, sql: str) -> None:
