@@ -532,22 +532,7 @@ def load_supervisor_report(
             order by p.agent_id, p.assignment_id, p.attribute_id""",
         progress_params,
     )
-    coached = [
-        {
-            "assignment_id": row["assignment_id"],
-            "assignment_name": row["name"] or row["assignment_id"],
-            "agent_id": row["agent_id"],
-            "agent_label": _agent_label(row["agent_name"], row["agent_id"]),
-            "assigned_date": row["assigned_date"],
-            "attribute_ids": [
-                a
-                for a in (row["attribute_ids"] or [])
-                if not filters.attribute_ids or a in filters.attribute_ids
-            ],
-        }
-        for row in monitor.to_dicts()
-        if row["assigned_date"] is not None
-    ]
+    coached = _coached(monitor.to_dicts(), filters)
     charts = _charts(snapshot, coached, progress, filters.as_of)
     title = (
         "Coaching report: the whole center"
@@ -568,6 +553,27 @@ def load_supervisor_report(
         ),
         charts=charts,
     )
+
+
+def _coached(rows: list[dict[str, Any]], filters: ReportFilters) -> list[dict[str, Any]]:
+    """The assignments to chart: each with its coached attributes that pass
+    the attribute filter."""
+    return [
+        {
+            "assignment_id": row["assignment_id"],
+            "assignment_name": row["name"] or row["assignment_id"],
+            "agent_id": row["agent_id"],
+            "agent_label": _agent_label(row["agent_name"], row["agent_id"]),
+            "assigned_date": row["assigned_date"],
+            "attribute_ids": [
+                a
+                for a in (row["attribute_ids"] or [])
+                if not filters.attribute_ids or a in filters.attribute_ids
+            ],
+        }
+        for row in rows
+        if row["assigned_date"] is not None
+    ]
 
 
 def _agent_label(name: str | None, agent_id: str) -> str:
@@ -755,22 +761,10 @@ def load_agent_report(snapshot: Snapshot, agent_id: str, filters: ReportFilters)
             "select max(agent_name) from marts.coaching_monitor where agent_id = ?", [agent_id]
         ).fetchall()
         agent_name = rows[0][0]
-    coached = [
-        {
-            "assignment_id": row["assignment_id"],
-            "assignment_name": row["name"] or row["assignment_id"],
-            "agent_id": agent_id,
-            "agent_label": _agent_label(agent_name, agent_id),
-            "assigned_date": row["assigned_date"],
-            "attribute_ids": [
-                a
-                for a in (row["attribute_ids"] or [])
-                if not filters.attribute_ids or a in filters.attribute_ids
-            ],
-        }
-        for row in assignments.to_dicts()
-        if row["assigned_date"] is not None
-    ]
+    coached = _coached(
+        [{**row, "agent_id": agent_id, "agent_name": agent_name} for row in assignments.to_dicts()],
+        filters,
+    )
     charts = _charts(snapshot, coached, progress, filters.as_of)
     tables.append(_daily_table(charts, with_agent=False))
     return Report(

@@ -43,6 +43,8 @@ from typing import Any
 import numpy as np
 import polars as pl
 
+from models.streams import STREAMS
+
 # Volumes and rates of the simulated center.
 DAILY_INTERACTIONS = 6.0  # mean interactions per agent per day (weekday-adjusted)
 AUDIT_RATE = 0.05  # share of interactions a supervisor audits
@@ -51,15 +53,7 @@ AGENTS_PER_GROUP = 20  # one group assignment per this many agents
 MANUAL_MARKS_PER_AGENT = 0.1
 GZIP_LEVEL = 3
 
-STREAM_NAMES = (
-    "agents",
-    "attributes",
-    "interactions",
-    "auto_qa_scores",
-    "evaluations",
-    "evaluation_reviews",
-    "coaching_events",
-)
+STREAM_NAMES = tuple(STREAMS)
 
 _DAY_S = 86_400
 _HOUR_S = 3_600

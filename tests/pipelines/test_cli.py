@@ -8,16 +8,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from models.streams import STREAMS
+
 REPO = Path(__file__).resolve().parents[2]
-STREAMS = (
-    "agents",
-    "attributes",
-    "interactions",
-    "auto_qa_scores",
-    "evaluations",
-    "evaluation_reviews",
-    "coaching_events",
-)
 
 
 def coachwh(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
