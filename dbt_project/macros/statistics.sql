@@ -112,3 +112,22 @@
         end
     )[1]
 {%- endmacro %}
+
+{#- Cohen's kappa of two raters' pass/fail verdicts on n items, from counts:
+    agreed (both pass or both fail) and each rater's passes. With
+    p_o = agreed / n and p_e = (a/n)(b/n) + (1 - a/n)(1 - b/n), kappa =
+    (p_o - p_e) / (1 - p_e) = (n agreed - E) / (n^2 - E) where
+    E = a b + (n - a)(n - b), in exact integer arithmetic. Null when p_e = 1
+    (both raters gave one and the same verdict to every item) or n = 0. -#}
+{% macro cohens_kappa(n, agreed, passed_a, passed_b) -%}
+    list_transform(
+        [{
+            'n': ({{ n }})::hugeint,
+            'agreed': ({{ agreed }})::hugeint,
+            'expected': ({{ passed_a }})::hugeint * ({{ passed_b }})
+                + (({{ n }}) - ({{ passed_a }}))::hugeint * (({{ n }}) - ({{ passed_b }}))
+        }],
+        lambda kappa: (kappa.n * kappa.agreed - kappa.expected)::double
+            / nullif(kappa.n * kappa.n - kappa.expected, 0)::double
+    )[1]
+{%- endmacro %}

@@ -5,7 +5,9 @@ and the hand-made scenario, whose figures test_dbt_scenario.py works out.
 
 The scenario is loaded in two batches with a ``dbt build`` after each, once per
 session, into a warehouse that several test modules read; tests that change
-data work on copies (``Warehouse.copy``).
+data work on copies (``Warehouse.copy``). The marks asset does not run in these
+tests: a scenario writes ``coaching.marks`` and ``coaching.refused_events`` by
+hand (``Warehouse.write_coaching``), as that asset would leave them.
 """
 
 import json
@@ -37,7 +39,41 @@ MART_TABLES = (
     "review_queue",
     "team_performance",
     "contact_center_metrics",
+    "coaching_marks",
+    "coaching_groups",
+    "coaching_log",
+    "coaching_effectiveness",
+    "score_calibration",
+    "auditor_disputes",
 )
+
+# The tables the Python marks asset (assets/coaching_marks.py) writes and the
+# dbt source `coaching` reads; dbt tests do not run that asset, so scenarios
+# write them by hand in the same shape.
+COACHING_TABLES_DDL = """
+create schema if not exists coaching;
+create or replace table coaching.marks (
+    mark_id varchar, agent_id varchar, attribute_id varchar, source varchar,
+    reason varchar, raised_at timestamptz, as_of_date date, current_score double,
+    target_score double, gap double, n bigint, below_target_n bigint, priority double,
+    is_compliance boolean, interaction_ids varchar[],
+    evidence struct(interaction_id varchar, interaction_at timestamptz, score double,
+                    quote varchar, offset_s double)[],
+    state varchar
+);
+create or replace table coaching.refused_events (
+    event_id varchar, event_type varchar, occurred_at timestamptz, agent_id varchar,
+    attribute_id varchar, reason varchar
+);
+"""
+MARK_COLUMNS = (
+    "mark_id", "agent_id", "attribute_id", "source", "reason", "raised_at", "as_of_date",
+    "current_score", "target_score", "gap", "n", "below_target_n", "priority",
+    "is_compliance", "interaction_ids", "evidence", "state",
+)  # fmt: skip
+REFUSED_EVENT_COLUMNS = (
+    "event_id", "event_type", "occurred_at", "agent_id", "attribute_id", "reason"
+)  # fmt: skip
 
 
 @contextmanager
@@ -110,6 +146,28 @@ class Warehouse:
             conn.executemany(
                 f"insert into raw.{stream} ({', '.join(columns)}) values ({placeholders})", values
             )
+
+    def write_coaching(
+        self,
+        marks: Sequence[Mapping[str, Any]] = (),
+        refused_events: Sequence[Mapping[str, Any]] = (),
+    ) -> None:
+        """Replace ``coaching.marks`` and ``coaching.refused_events`` whole, as
+        the marks asset does; a row's missing columns are null."""
+        with self.connect() as conn:
+            conn.execute(COACHING_TABLES_DDL)
+            for table, columns, rows in (
+                ("marks", MARK_COLUMNS, marks),
+                ("refused_events", REFUSED_EVENT_COLUMNS, refused_events),
+            ):
+                unknown = {key for row in rows for key in row} - set(columns)
+                assert not unknown, f"coaching.{table}: no such columns {unknown}"
+                if rows:
+                    conn.executemany(
+                        f"insert into coaching.{table} ({', '.join(columns)}) "
+                        f"values ({', '.join('?' for _ in columns)})",
+                        [[row.get(column) for column in columns] for row in rows],
+                    )
 
     def dbt(self, *args: str, check: bool = True, **dbt_vars: Any) -> dbtRunnerResult:
         """Run a dbt command in-process against this file."""
@@ -534,6 +592,25 @@ def scenario_batches() -> Batches:
     return batches
 
 
+# What the marks asset leaves for the scenario's events: c6, a3's manual mark
+# in PRD on 03-09, accepted (a3 had no mark there), assigned since G1 covered
+# it on 03-10. It is what maps PRD to a3 (a3 has no PRD score). No event was
+# refused: g1 had c6's conversation i301 when G1 was made.
+SCENARIO_MARKS = [
+    {
+        "mark_id": "c6:PRD",
+        "agent_id": "a3",
+        "attribute_id": "PRD",
+        "source": "manual",
+        "reason": "manual",
+        "raised_at": at(9, 9),
+        "as_of_date": date(2024, 3, 9),
+        "interaction_ids": ["i301"],
+        "state": "assigned",
+    }
+]
+
+
 def load_batch(warehouse: Warehouse, batches: Batches, batch: int, ingested_at: datetime) -> None:
     for stream, rows in batches.rows[batch].items():
         warehouse.insert(stream, rows, ingested_at)
@@ -568,6 +645,7 @@ def scenario(make_warehouse) -> BuiltScenario:
     warehouse = make_warehouse("scenario", as_of=AS_OF.isoformat(), timezone="UTC")
     batches = scenario_batches()
     load_batch(warehouse, batches, 1, BATCH_1_AT)
+    warehouse.write_coaching(marks=SCENARIO_MARKS)
     first = warehouse.dbt("build")
     load_batch(warehouse, batches, 2, BATCH_2_AT)
     second = warehouse.dbt("build")

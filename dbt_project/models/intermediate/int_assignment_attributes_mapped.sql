@@ -1,15 +1,16 @@
 {#- Each listed attribute (area) of each agent assignment, and whether it is
-    mapped to the agent: a manual mark of the agent in it up to the
-    assignment, or a score of the agent in it up to the assigned day. An area
-    not mapped is removed from the assignment and listed as a warning. -#}
+    mapped to the agent (DESIGN.md section 6, Dispatch): a mark of the agent in
+    it (any source) raised up to the assignment, or a score of the agent in it
+    up to the assigned day. An area not mapped is removed from the assignment
+    and listed as a warning. -#}
 with
 
 assignments as (
     select * from {{ ref('int_assignments_fanned_out') }}
 ),
 
-events as (
-    select * from {{ ref('stg_coaching_events') }}
+marks as (
+    select agent_id, attribute_id, raised_at from {{ ref('stg_coaching_marks') }}
 ),
 
 attribute_days as (
@@ -27,21 +28,15 @@ listed_attributes as (
     from assignments
 ),
 
-manual_marks as (
-    select agent_id, unnest(attribute_ids) as attribute_id, occurred_at
-    from events
-    where event_type = 'mark_created'
-),
-
 mapped as (
     select
         listed_attributes.*,
         exists (
-            select 1 from manual_marks
-            where manual_marks.agent_id = listed_attributes.agent_id
-                and manual_marks.attribute_id = listed_attributes.attribute_id
-                and manual_marks.occurred_at <= listed_attributes.assigned_at
-        ) as has_manual_mark,
+            select 1 from marks
+            where marks.agent_id = listed_attributes.agent_id
+                and marks.attribute_id = listed_attributes.attribute_id
+                and marks.raised_at <= listed_attributes.assigned_at
+        ) as has_mark,
         exists (
             select 1 from attribute_days
             where attribute_days.agent_id = listed_attributes.agent_id
@@ -57,9 +52,9 @@ final as (
         agent_id,
         attribute_id,
         attribute_position,
-        has_manual_mark,
+        has_mark,
         has_score,
-        has_manual_mark or has_score as is_mapped
+        has_mark or has_score as is_mapped
     from mapped
 )
 

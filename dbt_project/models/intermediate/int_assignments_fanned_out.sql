@@ -1,11 +1,19 @@
 {#- One row per agent assignment as of var `as_of`: an individual assignment
     as created, a group assignment fanned out to one row per member of the
-    group at the time it was created. Deleted assignments are left out. A
-    member's assignment_id is `<group assignment_id>:<agent_id>`. -#}
+    group at the time it was created. Deleted assignments are left out, and so
+    are the events the coaching workflow refused (a group assignment with no
+    pending group or no conversations, a member event of an unknown or
+    dispatched group): they never took effect. A member's assignment_id is
+    `<group assignment_id>:<agent_id>`. -#}
 with
+
+refused_events as (
+    select distinct event_id from {{ ref('stg_coaching_refused_events') }}
+),
 
 events as (
     select * from {{ ref('stg_coaching_events') }}
+    anti join refused_events using (event_id)
     where occurred_date <= {{ as_of_date() }}
 ),
 

@@ -61,7 +61,9 @@ final as (
         scored.kore_at_assigned_n as evaluation_n_at_assigned,
         scored.kore_current_n as evaluation_n_current,
         assignments.parent_assignment_id,
-        assignments.plan_status
+        assignments.plan_status,
+        coalesce(assignments.follow_up_date <= assignments.as_of_date, false)
+            and assignments.status <> 'Completed' as follow_up_due
     from assignments
     inner join scored using (assignment_id)
     left join agents using (agent_id)

@@ -1,0 +1,23 @@
+{#- Sources that another asset writes after the first build. -#}
+
+{#- A source table, or an empty relation with its columns while the table does
+    not exist yet. The `coaching` tables are written by the Python marks asset,
+    which runs after the scores are built: a first `dbt build` of an empty
+    warehouse (or one without Dagster) must not fail for want of them.
+    `columns` maps each column to its DuckDB type. The source() call is always
+    rendered, so lineage (and Dagster's asset graph) keeps the dependency. -#}
+{% macro source_or_empty(source_name, table_name, columns) -%}
+    {%- set relation = source(source_name, table_name) -%}
+    {#- unit tests stand a fixture in for the source: nothing to look up -#}
+    {%- if execute and model.resource_type != 'unit_test' and load_relation(relation) is none -%}
+        (
+            select
+                {%- for name, data_type in columns.items() %}
+                null::{{ data_type }} as {{ name }}{{ ',' if not loop.last }}
+                {%- endfor %}
+            where false
+        )
+    {%- else -%}
+        {{ relation }}
+    {%- endif -%}
+{%- endmacro %}

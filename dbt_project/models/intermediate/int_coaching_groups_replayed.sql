@@ -1,0 +1,72 @@
+{#- Coaching groups as of var `as_of` from the coaching events the workflow
+    accepted: a group_created the marks asset refused (a duplicate pending
+    name) makes no group, a refused member event no member, a refused group
+    assignment no dispatch. -#}
+with
+
+refused_events as (
+    select distinct event_id from {{ ref('stg_coaching_refused_events') }}
+),
+
+events as (
+    select * from {{ ref('stg_coaching_events') }}
+    anti join refused_events using (event_id)
+    where occurred_date <= {{ as_of_date() }}
+),
+
+created as (
+    select
+        group_id,
+        name,
+        description,
+        {{ list_unique('coalesce(attribute_ids, []::varchar[])') }} as attribute_ids,
+        occurred_at as created_at
+    from events
+    where event_type = 'group_created'
+    -- a group id created twice: the later creation replaces the group, as
+    -- the marks asset's replay does
+    {{ latest_wins(['group_id'], 'occurred_at desc, event_id desc') }}
+),
+
+latest_memberships as (
+    select group_id, agent_id, event_type
+    from events
+    where event_type in ('group_member_added', 'group_member_removed')
+    {{ latest_wins(['group_id', 'agent_id'], 'occurred_at desc, event_id desc') }}
+),
+
+members as (
+    select
+        group_id,
+        list(agent_id order by agent_id) as agent_ids
+    from latest_memberships
+    where event_type = 'group_member_added'
+    group by group_id
+),
+
+dispatches as (
+    select
+        group_id,
+        min(occurred_at) as dispatched_at
+    from events
+    where event_type = 'assignment_created' and group_id is not null
+    group by group_id
+),
+
+final as (
+    select
+        created.group_id,
+        created.name,
+        created.description,
+        created.attribute_ids,
+        coalesce(members.agent_ids, []::varchar[]) as agent_ids,
+        created.created_at,
+        dispatches.dispatched_at
+    from created
+    left join members using (group_id)
+    left join dispatches
+        on dispatches.group_id = created.group_id
+        and dispatches.dispatched_at >= created.created_at
+)
+
+select * from final
