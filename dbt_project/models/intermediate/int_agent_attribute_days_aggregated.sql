@@ -1,8 +1,6 @@
 {#- Per agent, attribute and local day: n, sum and sum of squares of the Auto
-    QA scores, how many fell below the attribute's target, and the day's 3
-    lowest scores (the lowest of any span of days are among its days' lowest).
-    Every window is a sum over these rows, so its cost does not grow with
-    history.
+    QA scores, and how many fell below the attribute's target. Every window is
+    a sum over these rows, so its cost does not grow with history.
 
     Incremental: a run recomputes the (agent, attribute, day) groups that
     changed rows of int_interaction_scores_resolved fall in (and the groups
@@ -81,20 +79,6 @@ aggregated as (
         count(*) filter (
             where group_rows.is_scored and group_rows.auto_qa_score < attributes.target_score
         ) as below_target_n,
-        -- lowest first; ties by time, then id, so every run picks the same
-        min_by(
-            {
-                'interaction_id': group_rows.interaction_id,
-                'interaction_at': group_rows.interaction_at,
-                'score': group_rows.auto_qa_score
-            },
-            {
-                'score': group_rows.auto_qa_score,
-                'interaction_at': group_rows.interaction_at,
-                'interaction_id': group_rows.interaction_id
-            },
-            3
-        ) filter (where group_rows.is_scored and group_rows.auto_qa_score is not null) as lowest_scores,
         greatest(max(group_rows._ingested_at), max(attributes._ingested_at)) as _ingested_at
     from group_rows
     left join attributes using (attribute_id)
@@ -111,7 +95,6 @@ final as (
         coalesce(aggregated.score_sum, 0) as score_sum,
         coalesce(aggregated.score_sum_sq, 0) as score_sum_sq,
         coalesce(aggregated.below_target_n, 0) as below_target_n,
-        aggregated.lowest_scores,
         aggregated._ingested_at,
         {{ incremental_settings_columns() }}
     from touched_groups

@@ -3,20 +3,35 @@
     interactions and the change on the cycle before. Cycles of var
     `coaching_cycle_days` end on as_of and go back in whole cycles (at most
     var `coaching_log_cycles`); one more cycle is read for the oldest one's
-    baseline. Everything comes from the daily aggregates, the evidence from
-    each day's 3 lowest scores. -#}
+    baseline. Scores come from the daily aggregates; only the evidence reads
+    interactions, over the log's days. -#}
 {%- set cycle_days = var('coaching_cycle_days') | int -%}
 {%- set cycles = var('coaching_log_cycles') | int -%}
 with
 
--- used twice: `not materialized`, so no copy of its rows is made
-attribute_days as not materialized (
+attribute_days as (
     select
         *,
         ({{ as_of_date() }} - interaction_date) // {{ cycle_days }} as cycle_index
     from {{ ref('int_agent_attribute_days_aggregated') }}
     where interaction_date between {{ as_of_date() }} - {{ cycle_days * (cycles + 1) - 1 }}
         and {{ as_of_date() }}
+),
+
+-- used twice: `not materialized`, so each use scans the columns it needs
+window_scores as not materialized (
+    select
+        agent_id,
+        attribute_id,
+        interaction_id,
+        interaction_at,
+        auto_qa_score as score,
+        ({{ as_of_date() }} - interaction_date) // {{ cycle_days }} as cycle_index
+    from {{ ref('int_interaction_scores_resolved') }}
+    where interaction_date between {{ as_of_date() }} - {{ cycle_days * cycles - 1 }}
+        and {{ as_of_date() }}
+        and is_scored
+        and auto_qa_score is not null
 ),
 
 attributes as (
@@ -64,20 +79,40 @@ focused as (
     from scored
 ),
 
--- the 3 lowest scores of the cycle: the lowest of its days' 3 lowest
-evidence as (
+-- The 3 lowest scores of each agent, attribute and cycle, lowest first, ties
+-- by time then id. In two steps, which costs half a top-3 by a compound key
+-- over every row: the 3rd-lowest score of the group (a plain top-3 of
+-- doubles), then an ordered pick among the few scores at or under it.
+evidence_thresholds as (
     select
         agent_id,
         attribute_id,
         cycle_index,
-        list(lowest order by lowest.score, lowest.interaction_at, lowest.interaction_id)[1:3]
-            as evidence
-    from (
-        select agent_id, attribute_id, cycle_index, unnest(lowest_scores) as lowest
-        from attribute_days
-        where cycle_index < {{ cycles }}
-    ) as day_lowest_scores
+        list_max(min(score, 3)) as highest_evidence_score
+    from window_scores
     group by agent_id, attribute_id, cycle_index
+),
+
+evidence as (
+    select
+        window_scores.agent_id,
+        window_scores.attribute_id,
+        window_scores.cycle_index,
+        list(
+            {
+                'interaction_id': window_scores.interaction_id,
+                'interaction_at': window_scores.interaction_at,
+                'score': window_scores.score
+            }
+            order by window_scores.score, window_scores.interaction_at, window_scores.interaction_id
+        )[1:3] as evidence
+    from window_scores
+    inner join evidence_thresholds
+        on evidence_thresholds.agent_id = window_scores.agent_id
+        and evidence_thresholds.attribute_id = window_scores.attribute_id
+        and evidence_thresholds.cycle_index = window_scores.cycle_index
+    where window_scores.score <= evidence_thresholds.highest_evidence_score
+    group by window_scores.agent_id, window_scores.attribute_id, window_scores.cycle_index
 ),
 
 final as (
