@@ -21,3 +21,18 @@
         {{ relation }}
     {%- endif -%}
 {%- endmacro %}
+
+{#- Import CTE `events`: the coaching events up to var `as_of` that took
+    effect, i.e. without those the coaching workflow refused (written by the
+    marks asset to `coaching.refused_events`). -#}
+{% macro accepted_coaching_events() -%}
+refused_events as (
+    select distinct event_id from {{ ref('stg_coaching_refused_events') }}
+),
+
+events as (
+    select * from {{ ref('stg_coaching_events') }}
+    anti join refused_events using (event_id)
+    where occurred_date <= {{ as_of_date() }}
+)
+{%- endmacro %}

@@ -7,15 +7,7 @@
     `<group assignment_id>:<agent_id>`. -#}
 with
 
-refused_events as (
-    select distinct event_id from {{ ref('stg_coaching_refused_events') }}
-),
-
-events as (
-    select * from {{ ref('stg_coaching_events') }}
-    anti join refused_events using (event_id)
-    where occurred_date <= {{ as_of_date() }}
-),
+{{ accepted_coaching_events() }},
 
 created as (
     select * from events
