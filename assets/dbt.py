@@ -29,7 +29,7 @@ from dagster_duckdb import DuckDBResource
 from assets.ingest import raw_asset_key
 from assets.marks import MARKS_KEY
 from pipelines.resources import DUCKDB_WRITER_POOL, CenterResource
-from pipelines.settings import prepare_tool_environment
+from pipelines.settings import DEFAULT_MEMORY_LIMIT, prepare_tool_environment
 
 DBT_PROJECT_DIR = Path(__file__).resolve().parent.parent / "dbt_project"
 
@@ -119,6 +119,9 @@ def build_dbt_assets(manifest_path: Path) -> AssetsDefinition:
         # profiles.yml reads the working file's path from the environment,
         # which the dbt subprocess inherits: the same file the DuckDB resource opens.
         os.environ["COACHWH_WAREHOUSE"] = str(Path(duckdb.database).resolve())
+        os.environ["COACHWH_MEMORY_LIMIT"] = str(
+            duckdb.connection_config.get("memory_limit", DEFAULT_MEMORY_LIMIT)
+        )
         build_vars = dbt_vars(center, config)
         args = ["build", "--vars", json.dumps(build_vars)]
         if config.full_refresh:

@@ -38,6 +38,12 @@ def _configure(
     timezone: Annotated[
         str, typer.Option(envvar="COACHWH_TIMEZONE", help="The center's time zone.")
     ] = "UTC",
+    min_samples: Annotated[
+        int | None, typer.Option(envvar="COACHWH_MIN_SAMPLES", help="Fewest scores of a window.")
+    ] = None,
+    memory_limit: Annotated[
+        str | None, typer.Option(envvar="COACHWH_MEMORY_LIMIT", help="DuckDB's memory budget.")
+    ] = None,
 ) -> None:
     """Resolve the settings once for every command."""
     values = {
@@ -47,6 +53,8 @@ def _configure(
         "serving": serving,
         "exports": exports,
         "timezone": timezone,
+        "min_samples": min_samples,
+        "memory_limit": memory_limit,
     }
     _state["settings"] = Settings(**{k: v for k, v in values.items() if v is not None})
 

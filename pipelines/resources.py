@@ -34,7 +34,10 @@ class CenterResource(ConfigurableResource):
 def build_resources(settings: Settings, dbt_project_dir: Path) -> dict[str, object]:
     prepare_tool_environment()
     return {
-        "duckdb": DuckDBResource(database=str(settings.warehouse_path)),
+        "duckdb": DuckDBResource(
+            database=str(settings.warehouse_path),
+            connection_config={"memory_limit": settings.memory_limit},
+        ),
         "dbt": DbtCliResource(project_dir=str(dbt_project_dir), profiles_dir=str(dbt_project_dir)),
         "center": CenterResource(
             landing=str(settings.landing_dir),

@@ -18,6 +18,11 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 QUIET_ENV = {"DBT_SEND_ANONYMOUS_USAGE_STATS": "false", "DAGSTER_DISABLE_TELEMETRY": "true"}
 
 
+# DuckDB's memory budget for the pipeline (dbt_project/profiles.yml repeats it
+# for a plain `dbt build`).
+DEFAULT_MEMORY_LIMIT = "1500MB"
+
+
 def today_in(timezone: str) -> date:
     """Today's date in a time zone: the default ``as_of``."""
     return datetime.now(ZoneInfo(timezone)).date()
@@ -45,6 +50,9 @@ class Settings(BaseSettings):
     timezone: str = "UTC"
     as_of: date | None = Field(default=None, description="default: today in the center's zone")
     min_samples: int = Field(default=3, ge=1, description="fewest scores a window needs")
+    memory_limit: str = Field(
+        default=DEFAULT_MEMORY_LIMIT, description="DuckDB's memory budget; past it, it spills"
+    )
 
     @field_validator("timezone")
     @classmethod
