@@ -47,9 +47,11 @@ def test_definitions_build_without_warnings(tmp_path: Path, dbt_manifest: Path) 
     from pipelines.definitions import build_definitions
 
     with warnings.catch_warnings():
-        warnings.simplefilter("error")
+        warnings.simplefilter("error")  # any warning while loading fails the test
         defs = build_definitions(Settings(home=tmp_path))
         Definitions.validate_loadable(defs)
+    assert {s.name for s in defs.sensors} == {"landing_zone_sensor", "scores_refreshed_sensor"}
+    assert {s.name for s in defs.schedules} == {"daily_as_of_roll", "weekly_supervisor_reports"}
 
 
 def test_landing_zone_to_marts_is_one_lineage_graph(tmp_path: Path, dbt_manifest: Path) -> None:
