@@ -1,6 +1,7 @@
 {#- The latest version of each audited attribute score, per
-    (evaluation_id, attribute_id) by evaluated_at. Incremental in the same way
-    as stg_auto_qa_scores. -#}
+    (evaluation_id, attribute_id) by evaluated_at, of the versions in
+    stg_evaluation_versions. Incremental in the same way as
+    stg_auto_qa_scores. -#}
 {{
     config(
         materialized='incremental',
@@ -12,26 +13,11 @@
 
 with
 
-source as (
-    select * from {{ source('raw', 'evaluations') }}
+renamed as (
+    select * exclude (evaluated_date) from {{ ref('stg_evaluation_versions') }}
     {% if is_incremental() %}
     where _ingested_at > {{ incremental_watermark() }}
     {% endif %}
-),
-
-renamed as (
-    select
-        event_id,
-        evaluation_id,
-        interaction_id,
-        agent_id,
-        evaluator_id,
-        attribute_id,
-        interaction_at,
-        evaluated_at,
-        score as audit_score,
-        _ingested_at
-    from source
 ),
 
 candidates as (
