@@ -3,6 +3,7 @@ ingest assets, built with ``dbt build`` for one ``as_of`` date."""
 
 import json
 import os
+import shutil
 import tempfile
 from collections.abc import Iterator, Mapping
 from functools import cache
@@ -77,6 +78,7 @@ class WarehouseTranslator(DagsterDbtTranslator):
 
 
 AS_OF_METADATA = "coachwh/as_of"
+PARTIAL_PARSE = "partial_parse.msgpack"
 
 
 class WarehouseBuildConfig(Config):
@@ -143,5 +145,14 @@ def build_dbt_assets(manifest_path: Path) -> AssetsDefinition:
                     metadata = {**event.metadata, AS_OF_METADATA: build_vars["as_of"]}
                     event = event.with_metadata(metadata)
                 yield event
+            # dbt parsed the project with this run's vars: keep that parse for
+            # the next invocation with the same vars (the marks run's, or the
+            # next refresh of the day), which then skips parsing.
+            parsed = Path(target) / PARTIAL_PARSE
+            if parsed.exists():
+                kept = DBT_PROJECT_DIR / "target" / PARTIAL_PARSE
+                staged = kept.with_name(f".{PARTIAL_PARSE}.{os.getpid()}")
+                shutil.copyfile(parsed, staged)
+                os.replace(staged, kept)  # a reader sees the old file or the new one
 
     return warehouse_models
