@@ -151,6 +151,7 @@ def build_dbt_assets(manifest_path: Path) -> AssetsDefinition:
             parsed = Path(target) / PARTIAL_PARSE
             if parsed.exists():
                 kept = DBT_PROJECT_DIR / "target" / PARTIAL_PARSE
+                kept.parent.mkdir(exist_ok=True)
                 staged = kept.with_name(f".{PARTIAL_PARSE}.{os.getpid()}")
                 shutil.copyfile(parsed, staged)
                 os.replace(staged, kept)  # a reader sees the old file or the new one
