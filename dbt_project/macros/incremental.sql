@@ -70,3 +70,15 @@
         {%- endfor -%}
     )
 {%- endmacro %}
+
+{#- When an incremental run replaces a stored row whose agent or day changed,
+    the (agent, day) it left, so the aggregates can recompute that group too:
+    `_replaced_agent_id` and `_replaced_interaction_date`, null otherwise. -#}
+{% macro replaced_keys(held, new) -%}
+    {%- set moved -%}
+        {{ held }}.agent_id is distinct from {{ new }}.agent_id
+            or {{ held }}.interaction_date is distinct from {{ new }}.interaction_date
+    {%- endset -%}
+    case when {{ moved }} then {{ held }}.agent_id end as _replaced_agent_id,
+    case when {{ moved }} then {{ held }}.interaction_date end as _replaced_interaction_date
+{%- endmacro %}

@@ -164,16 +164,7 @@ final as (
     select
         resolved.*,
         {% if is_incremental() %}
-        case
-            when held_keys.agent_id is distinct from resolved.agent_id
-                or held_keys.interaction_date is distinct from resolved.interaction_date
-                then held_keys.agent_id
-        end as _replaced_agent_id,
-        case
-            when held_keys.agent_id is distinct from resolved.agent_id
-                or held_keys.interaction_date is distinct from resolved.interaction_date
-                then held_keys.interaction_date
-        end as _replaced_interaction_date
+        {{ replaced_keys('held_keys', 'resolved') }}
     from resolved
     left join held_keys using (_key_hash)
         {% else %}

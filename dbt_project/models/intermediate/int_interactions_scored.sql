@@ -124,16 +124,7 @@ final as (
         scored._last_interaction_date,
         {{ incremental_settings_columns() }},
         {% if is_incremental() %}
-        case
-            when held_interactions.agent_id is distinct from scored.agent_id
-                or held_interactions.interaction_date is distinct from scored.interaction_date
-                then held_interactions.agent_id
-        end as _replaced_agent_id,
-        case
-            when held_interactions.agent_id is distinct from scored.agent_id
-                or held_interactions.interaction_date is distinct from scored.interaction_date
-                then held_interactions.interaction_date
-        end as _replaced_interaction_date
+        {{ replaced_keys('held_interactions', 'scored') }}
     from scored
     left join held_interactions using (interaction_id)
         {% else %}
