@@ -1,11 +1,16 @@
 """dbt assets: every model of ``dbt_project/`` as an asset downstream of the
-ingest assets, built with ``dbt build`` for one ``as_of`` date."""
+ingest assets, built with ``dbt build`` for one ``as_of`` date.
+
+A build rebuilds only the selected models that are stale (the rule of
+:func:`assets.build_state.models_to_rebuild`: downstream of what changed since
+they were built), with the data tests of those models, in one dbt invocation
+run in this process (:mod:`assets.dbt_runner`).
+"""
 
 import json
-import os
-import shutil
-import tempfile
+import time
 from collections.abc import Iterator, Mapping
+from datetime import UTC, date, datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -16,23 +21,25 @@ from dagster import (
     AssetsDefinition,
     AssetSpec,
     Config,
+    Failure,
     Output,
 )
 from dagster_dbt import (
     DagsterDbtTranslator,
     DagsterDbtTranslatorSettings,
-    DbtCliResource,
     DbtProject,
     dbt_assets,
 )
+from dagster_dbt.core.dbt_cli_event import DbtCoreCliEventMessage
 from dagster_duckdb import DuckDBResource
 
+from assets import build_state, dbt_runner
+from assets.build_state import DBT_PROJECT_DIR
 from assets.ingest import raw_asset_key
-from assets.marks import MARKS_KEY
+from assets.marks import MARKS_KEY, SCORES_KEY
+from assets.phases import record_phases
 from pipelines.resources import DUCKDB_WRITER_POOL, CenterResource
 from pipelines.settings import DEFAULT_MEMORY_LIMIT, prepare_tool_environment
-
-DBT_PROJECT_DIR = Path(__file__).resolve().parent.parent / "dbt_project"
 
 
 def dbt_project() -> DbtProject:
@@ -61,8 +68,9 @@ def prepare_dbt_project() -> Path:
 
 class WarehouseTranslator(DagsterDbtTranslator):
     """dbt sources are the assets that write them: ``raw`` tables the ingest
-    assets, ``coaching`` tables the marks asset. Models are keyed
-    ``<layer>/<name>``."""
+    assets, ``coaching`` tables the marks asset; ``control.build_settings``
+    (the build's date, written by the dbt step itself) is keyed
+    ``control/build_settings``. Models are keyed ``<layer>/<name>``."""
 
     def get_asset_spec(
         self, manifest: Mapping[str, Any], unique_id: str, project: DbtProject | None
@@ -72,26 +80,47 @@ class WarehouseTranslator(DagsterDbtTranslator):
         if props["resource_type"] == "source":
             if props["source_name"] == "coaching":
                 return spec.replace_attributes(key=MARKS_KEY)
-            return spec.replace_attributes(key=raw_asset_key(props["name"]))
+            if props["source_name"] == "raw":
+                return spec.replace_attributes(key=raw_asset_key(props["name"]))
+            return spec.replace_attributes(key=AssetKey([props["source_name"], props["name"]]))
         layer = props["fqn"][1] if len(props["fqn"]) > 2 else "models"
         return spec.replace_attributes(key=AssetKey([layer, props["name"]]), group_name=layer)
 
 
 AS_OF_METADATA = "coachwh/as_of"
-PARTIAL_PARSE = "partial_parse.msgpack"
+UNIQUE_ID_METADATA = "dagster_dbt/unique_id"
 
 
 class WarehouseBuildConfig(Config):
     """Run configuration of a warehouse build."""
 
     as_of: str | None = None  # YYYY-MM-DD; default: the center's setting, else today there
-    full_refresh: bool = False
+    full_refresh: bool = False  # rebuild the incremental models from scratch
+    # False rebuilds every selected model, stale or not (the UI's "rebuild anyway")
+    only_stale: bool = True
 
 
-def dbt_vars(center: CenterResource, config: WarehouseBuildConfig) -> dict[str, str | int]:
-    """The dbt vars of a build: as_of, the center's time zone and thresholds."""
-    as_of = config.as_of or center.effective_as_of().isoformat()
-    return {"as_of": as_of, "timezone": center.timezone, "min_samples": center.min_samples}
+@cache
+def _manifest_graph(manifest_path: Path) -> tuple[dict[str, list[str]], dict[str, str], str]:
+    """From the manifest: each model's parents, each source's ``schema.table``,
+    and the unique id of the scores mart."""
+    manifest = _manifest(manifest_path)
+    parents = {
+        uid: list(node["depends_on"]["nodes"])
+        for uid, node in manifest["nodes"].items()
+        if node["resource_type"] == "model"
+    }
+    sources = {
+        uid: f"{source['source_name']}.{source['name']}"
+        for uid, source in manifest["sources"].items()
+    }
+    (scores,) = [uid for uid in parents if uid.endswith(f".{SCORES_KEY.path[-1]}")]
+    return parents, sources, scores
+
+
+@cache
+def _manifest(manifest_path: Path) -> dict[str, Any]:
+    return json.loads(manifest_path.read_text(encoding="utf-8"))
 
 
 @cache
@@ -113,47 +142,86 @@ def build_dbt_assets(manifest_path: Path) -> AssetsDefinition:
     )
     def warehouse_models(
         context: AssetExecutionContext,
-        dbt: DbtCliResource,
         duckdb: DuckDBResource,
         center: CenterResource,
         config: WarehouseBuildConfig,
     ) -> Iterator[Any]:
-        # profiles.yml reads the working file's path from the environment,
-        # which the dbt subprocess inherits: the same file the DuckDB resource opens.
-        os.environ["COACHWH_WAREHOUSE"] = str(Path(duckdb.database).resolve())
-        os.environ["COACHWH_MEMORY_LIMIT"] = str(
-            duckdb.connection_config.get("memory_limit", DEFAULT_MEMORY_LIMIT)
+        started = time.perf_counter()
+        warehouse = Path(duckdb.database).resolve()
+        memory_limit = str(duckdb.connection_config.get("memory_limit", DEFAULT_MEMORY_LIMIT))
+        as_of = date.fromisoformat(config.as_of) if config.as_of else center.effective_as_of()
+        vars_ = build_state.dbt_vars(center.timezone, center.min_samples)
+        fingerprint = build_state.build_fingerprint(vars_)
+        parents, sources, scores = _manifest_graph(manifest_path)
+        selected = sorted(
+            uid
+            for key in context.selected_asset_keys
+            if (uid := context.assets_def.get_asset_spec(key).metadata[UNIQUE_ID_METADATA])
+            in parents
         )
-        build_vars = dbt_vars(center, config)
-        args = ["build", "--vars", json.dumps(build_vars)]
-        # dbt's unit tests check the SQL, not the data: the test suite runs
-        # them. Whole-table uniqueness tests of the 20M-row tables run with
-        # the full rebuilds; an incremental run checks what it wrote.
-        excluded = ["test_type:unit"]
-        if config.full_refresh:
-            args.append("--full-refresh")
+        with duckdb.get_connection() as conn:
+            if build_state.write_as_of(conn, as_of):
+                context.log.info(f"new date {as_of}: the models that read it are stale")
+            changes = build_state.source_changes(conn)
+            builds = build_state.model_builds(conn)
+        if config.full_refresh or not config.only_stale:
+            stale = selected
         else:
+            stale = build_state.models_to_rebuild(
+                parents, sources, selected, changes, builds, fingerprint
+            )
+        # The asset sensor on the scores starts the coaching run (the marks and
+        # every mart downstream of them), and every stream reaches those marts:
+        # whenever anything is rebuilt, so are the scores (a small table).
+        if stale and scores in selected and scores not in stale:
+            stale.append(scores)
+        if not stale:
+            context.log.info(f"nothing changed upstream of the {len(selected)} selected models")
+            record_phases(context, {"dbt parse": time.perf_counter() - started})
+            return
+        context.log.info(f"building {len(stale)} of {len(selected)} selected models for {as_of}")
+        excluded = ["test_type:unit"]  # the test suite runs dbt's unit tests, not production
+        if not config.full_refresh:
+            # Whole-table uniqueness tests of the 20M-row tables run with the
+            # full rebuilds; an incremental run checks what it wrote.
             excluded.append("tag:full_scan")
-        args += ["--exclude", " ".join(excluded)]
-        # Each invocation's artifacts go to a folder of its own, removed after.
-        with tempfile.TemporaryDirectory(prefix="dbt-run-") as target:
-            invocation = dbt.cli(args, context=context, target_path=Path(target))
-            for event in invocation.stream():
+        built_at = datetime.now(UTC)
+        manifest = _manifest(manifest_path)
+        result = dbt_runner.build(
+            warehouse,
+            vars_,
+            memory_limit,
+            # each model by its fully qualified name
+            select=[".".join(manifest["nodes"][uid]["fqn"]) for uid in stale],
+            exclude=excluded,
+            full_refresh=config.full_refresh,
+        )
+        for raw_event in result.events:
+            message = DbtCoreCliEventMessage(raw_event=raw_event, event_history_metadata={})
+            for event in message.to_default_asset_events(
+                manifest=manifest, dagster_dbt_translator=translator, context=context
+            ):
                 # Every materialization says which date it describes: the asset
                 # sensor on the scores hands it to the marks run.
                 if isinstance(event, Output):
-                    metadata = {**event.metadata, AS_OF_METADATA: build_vars["as_of"]}
-                    event = event.with_metadata(metadata)
+                    event = event.with_metadata({**event.metadata, AS_OF_METADATA: str(as_of)})
                 yield event
-            # dbt parsed the project with this run's vars: keep that parse for
-            # the next invocation with the same vars (the marks run's, or the
-            # next refresh of the day), which then skips parsing.
-            parsed = Path(target) / PARTIAL_PARSE
-            if parsed.exists():
-                kept = DBT_PROJECT_DIR / "target" / PARTIAL_PARSE
-                kept.parent.mkdir(exist_ok=True)
-                staged = kept.with_name(f".{PARTIAL_PARSE}.{os.getpid()}")
-                shutil.copyfile(parsed, staged)
-                os.replace(staged, kept)  # a reader sees the old file or the new one
+        with duckdb.get_connection() as conn:
+            build_state.record_model_builds(
+                conn, result.succeeded_models(), fingerprint, built_at, context.run.run_id
+            )
+        record_phases(
+            context,
+            {
+                "dbt parse": time.perf_counter()
+                - started
+                - result.model_seconds
+                - result.test_seconds,
+                "dbt models": result.model_seconds,
+                "dbt tests": result.test_seconds,
+            },
+        )
+        if not result.success:
+            raise Failure(description=result.error)
 
     return warehouse_models

@@ -4,10 +4,13 @@ Each materialization ingests every pending file of its stream (files with no
 ledger entry yet); the engine is :mod:`assets.landing_zone`.
 """
 
+import time
+
 from dagster import AssetExecutionContext, AssetKey, AssetsDefinition, MaterializeResult, asset
 from dagster_duckdb import DuckDBResource
 
 from assets.landing_zone import ingest_pending
+from assets.phases import record_phases
 from models.streams import STREAMS
 from pipelines.resources import DUCKDB_WRITER_POOL, CenterResource
 
@@ -27,11 +30,17 @@ def _ingest_asset(stream: str) -> AssetsDefinition:
     def _ingest(
         context: AssetExecutionContext, duckdb: DuckDBResource, center: CenterResource
     ) -> MaterializeResult:
+        started = time.perf_counter()
         with duckdb.get_connection() as conn:
             results = ingest_pending(
-                conn, center.landing_dir, [stream], run_id=context.run_id, progress=context.log.info
+                conn,
+                center.landing_dir,
+                [stream],
+                run_id=context.run.run_id,
+                progress=context.log.info,
             )
             table_rows = conn.execute(f"select count(*) from raw.{stream}").fetchall()[0][0]
+        record_phases(context, {"ingest": time.perf_counter() - started})
         return MaterializeResult(
             metadata={
                 "files": len(results),

@@ -3,12 +3,15 @@ refresh (requested by the asset sensor on ``marts/agent_attribute_scores``),
 and writes ``coaching.marks`` and ``coaching.refused_events`` for the marts
 downstream. The rules are in :mod:`assets.coaching_marks`."""
 
+import time
 from datetime import date
 
 from dagster import AssetExecutionContext, AssetKey, Config, MaterializeResult, asset
 from dagster_duckdb import DuckDBResource
 
+from assets.build_state import record_source_change
 from assets.coaching_marks import MarkRules, raise_marks
+from assets.phases import record_phases
 from pipelines.resources import DUCKDB_WRITER_POOL, CenterResource
 
 MARKS_KEY = AssetKey(["coaching", "marks"])
@@ -44,6 +47,7 @@ def coaching_marks(
     center: CenterResource,
     config: MarksConfig,
 ) -> MaterializeResult:
+    started = time.perf_counter()
     with duckdb.get_connection() as conn:
         if config.as_of:
             as_of = date.fromisoformat(config.as_of)
@@ -56,6 +60,10 @@ def coaching_marks(
             as_of = center.effective_as_of()
         rules = MarkRules(as_of=as_of, timezone=center.timezone, min_samples=center.min_samples)
         result = raise_marks(conn, rules)
+        # Both tables are rewritten whole: the marts that read them are stale.
+        for table in ("marks", "refused_events"):
+            record_source_change(conn, f"coaching.{table}")
+    record_phases(context, {"marks": time.perf_counter() - started})
     context.log.info(
         f"marks for {as_of}: {result.raised} raised, {result.refreshed} refreshed, "
         f"{result.refused} events refused, {result.marks} marks in all"

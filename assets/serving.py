@@ -15,9 +15,12 @@ from the marts' dbt YAML, so it cannot drift from the models.
 """
 
 import os
+import shutil
+import time
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +36,9 @@ from dagster import (
 )
 from dagster_duckdb import DuckDBResource
 
-from pipelines.resources import DUCKDB_WRITER_POOL
+from assets import build_state
+from assets.phases import record_phases
+from pipelines.resources import DUCKDB_WRITER_POOL, CenterResource
 
 SERVING_FILE = "warehouse.duckdb"
 PARQUET_DIR = "parquet"
@@ -65,7 +70,7 @@ SUPPORT_TABLES: tuple[SupportTable, ...] = (
         source=("intermediate", "int_agent_attribute_days_aggregated"),
         select="""
             select agent_id, attribute_id, interaction_date as day, scores_n,
-                   score_sum / scores_n as avg_score, below_target_n
+                   score_sum / scores_n as avg_score, below_target_n, _ingested_at
             from src
             where scores_n > 0
             order by agent_id, attribute_id, day
@@ -83,6 +88,7 @@ SUPPORT_TABLES: tuple[SupportTable, ...] = (
             ("scores_n", "bigint", "scores that day"),
             ("avg_score", "double", "mean score that day"),
             ("below_target_n", "bigint", "scores under the attribute's target"),
+            ("_ingested_at", "timestamp with time zone", "when the newest score of the day landed"),
         ),
     ),
 )
@@ -96,6 +102,7 @@ class SnapshotResult:
     tables: dict[str, int]  # mart -> rows
     parquet: dict[str, Path]  # mart -> its Parquet file
     support_tables: dict[str, int] = field(default_factory=dict)
+    copied: list[str] = field(default_factory=list)  # marts copied anew (the rest carried over)
 
 
 def serving_path(serving_dir: Path) -> Path:
@@ -112,10 +119,19 @@ def _literal(text: str) -> str:
 
 
 def publish_snapshot(
-    warehouse: Path, serving_dir: Path, tables: list[str] | None = None
+    warehouse: Path,
+    serving_dir: Path,
+    tables: list[str] | None = None,
+    changed: Iterable[str] | None = None,
 ) -> SnapshotResult:
     """Publish the marts of ``warehouse`` (every table, or ``tables``) as the
     serving snapshot in ``serving_dir``, atomically.
+
+    With ``changed``, only those marts (and any the previous snapshot lacks)
+    are copied anew: the new file starts as a copy of the previous snapshot,
+    which no one writes, and the daily series is brought up to date by the
+    days whose inputs landed since. Either way the new file replaces the old
+    one in one rename, so a reader sees one whole refresh or the other.
 
     The working file is attached READ_ONLY from a connection on the new file:
     the snapshot never writes the working file, and it runs in the writer pool
@@ -128,9 +144,14 @@ def publish_snapshot(
     parquet_dir.mkdir(exist_ok=True)
     tag = uuid.uuid4().hex
     tmp = serving_dir / f".{SERVING_FILE}.{tag}.tmp"
+    previous = serving_path(serving_dir)
+    carry_over = changed is not None and previous.exists()
     written: list[Path] = []
     try:
+        if carry_over:
+            shutil.copyfile(previous, tmp)
         with duckdb.connect(str(tmp)) as conn:
+            (own,) = conn.execute("select current_database()").fetchall()[0]
             conn.execute(f"attach {_literal(str(warehouse))} as working (read_only)")
             available = _relations(conn, "working", MARTS_SCHEMA)
             if not available:
@@ -139,33 +160,30 @@ def publish_snapshot(
             unknown = sorted(set(selected) - set(available))
             if unknown:
                 raise ValueError(f"not in {MARTS_SCHEMA} of {warehouse}: {', '.join(unknown)}")
+            held = _relations(conn, own, MARTS_SCHEMA)
+            fresh = set(changed or ()) if carry_over else set(selected)
+            copied = [name for name in selected if name in fresh or name not in held]
             support = [
                 t for t in SUPPORT_TABLES if t.source[1] in _relations(conn, "working", t.source[0])
             ]
 
             conn.execute("begin")
-            conn.execute(f"create schema {MARTS_SCHEMA}")
-            for name in selected:
+            conn.execute(f"create schema if not exists {MARTS_SCHEMA}")
+            for name in sorted(held - set(selected)):
+                conn.execute(f"drop table {MARTS_SCHEMA}.{_quote(name)}")
+            for name in copied:
                 conn.execute(
-                    f"create table {MARTS_SCHEMA}.{_quote(name)} as "
+                    f"create or replace table {MARTS_SCHEMA}.{_quote(name)} as "
                     f"select * from working.{MARTS_SCHEMA}.{_quote(name)}"
                 )
             if support:
-                conn.execute(f"create schema {SUPPORT_SCHEMA}")
+                conn.execute(f"create schema if not exists {SUPPORT_SCHEMA}")
+            held_support = _relations(conn, own, SUPPORT_SCHEMA)
             for table in support:
-                source = f"working.{_quote(table.source[0])}.{_quote(table.source[1])}"
-                conn.execute(
-                    f"create table {SUPPORT_SCHEMA}.{_quote(table.name)} as "
-                    f"with src as (select * from {source}) {table.select}"
-                )
-            for table in support:
-                conn.execute(
-                    f"comment on table {SUPPORT_SCHEMA}.{_quote(table.name)} is "
-                    f"{_literal(table.description)}"
-                )
+                _refresh_support_table(conn, table, incremental=table.name in held_support)
             conn.execute("commit")
             conn.execute("detach working")
-            _comment_from_dbt_yaml(conn, selected)
+            _comment_from_dbt_yaml(conn, copied)
 
             counts = {name: _count(conn, f"{MARTS_SCHEMA}.{_quote(name)}") for name in selected}
             support_counts = {
@@ -174,6 +192,9 @@ def publish_snapshot(
             parquet: dict[str, Path] = {}
             for name in selected:
                 final = parquet_dir / f"{name}.parquet"
+                parquet[name] = final
+                if name not in copied and final.exists():
+                    continue
                 part = parquet_dir / f".{name}.parquet.{tag}.tmp"
                 written.append(part)
                 conn.execute(
@@ -181,7 +202,6 @@ def publish_snapshot(
                     "(format parquet, compression zstd)"
                 )
                 os.replace(part, final)
-                parquet[name] = final
             conn.execute("checkpoint")
         target = serving_path(serving_dir)
         os.replace(tmp, target)
@@ -195,8 +215,43 @@ def publish_snapshot(
             if stale.stem not in counts:
                 stale.unlink()
     return SnapshotResult(
-        path=target, tables=counts, parquet=parquet, support_tables=support_counts
+        path=target,
+        tables=counts,
+        parquet=parquet,
+        support_tables=support_counts,
+        copied=copied,
     )
+
+
+def _refresh_support_table(
+    conn: duckdb.DuckDBPyConnection, table: SupportTable, incremental: bool
+) -> None:
+    """Derive a support table from the attached working file: whole, or, when
+    the snapshot already holds it, only the rows whose inputs landed since its
+    newest ``_ingested_at`` (and without the groups the source no longer has)."""
+    name = f"{SUPPORT_SCHEMA}.{_quote(table.name)}"
+    source = f"working.{_quote(table.source[0])}.{_quote(table.source[1])}"
+    derived = f"with src as (select * from {source}) {table.select}"
+    if not incremental:
+        conn.execute(f"create or replace table {name} as {derived}")
+        conn.execute(f"comment on table {name} is {_literal(table.description)}")
+        return
+    keys = " and ".join(f"held.{_quote(k)} = new.{_quote(k)}" for k in table.grain)
+    conn.execute(
+        f"create or replace temp table support_rows as "
+        f"select * from ({derived}) where _ingested_at > "
+        f"(select coalesce(max(_ingested_at), '-infinity'::timestamptz) from {name})"
+    )
+    conn.execute(f"delete from {name} as held using support_rows as new where {keys}")
+    conn.execute(f"insert into {name} select * from support_rows")
+    conn.execute("drop table support_rows")
+    (held_n,) = conn.execute(f"select count(*) from {name}").fetchall()[0]
+    (source_n,) = conn.execute(f"select count(*) from ({derived})").fetchall()[0]
+    if held_n != source_n:  # a group left the source (its scores moved): drop it
+        conn.execute(
+            f"delete from {name} as held where not exists "
+            f"(select 1 from ({derived}) as new where {keys})"
+        )
 
 
 def _relations(conn: duckdb.DuckDBPyConnection, database: str, schema: str) -> set[str]:
@@ -372,7 +427,8 @@ def mart_keys(assets: Iterable[AssetsDefinition]) -> list[AssetKey]:
 
 def build_serving_snapshot_asset(upstream_marts: Sequence[AssetKey]) -> AssetsDefinition:
     """The ``serving/snapshot`` asset, downstream of every mart: it runs after
-    every successful refresh of the run, and not when a mart failed."""
+    every successful refresh of the run, and not when a mart failed. It copies
+    anew the marts built since the last publish, and carries the rest over."""
 
     @asset(
         key=SNAPSHOT_KEY,
@@ -388,14 +444,41 @@ def build_serving_snapshot_asset(upstream_marts: Sequence[AssetKey]) -> AssetsDe
         ),
     )
     def serving_snapshot(
-        context: AssetExecutionContext, duckdb: DuckDBResource, serving: ServingResource
+        context: AssetExecutionContext,
+        duckdb: DuckDBResource,
+        serving: ServingResource,
+        center: CenterResource,
     ) -> MaterializeResult:
-        result = publish_snapshot(Path(duckdb.database), serving.serving_dir)
-        context.log.info(f"published {len(result.tables)} marts to {result.path}")
+        started = time.perf_counter()
+        published_at = datetime.now(UTC)
+        with duckdb.get_connection() as conn:
+            previous = build_state.last_publish(conn)
+            as_of = build_state.build_as_of(conn) or center.effective_as_of()
+            built = {
+                uid.rsplit(".", 1)[-1]
+                for uid, build in build_state.model_builds(conn).items()
+                if previous is None or build.built_at > previous.published_at
+            }
+        result = publish_snapshot(Path(duckdb.database), serving.serving_dir, changed=built)
+        fingerprint = build_state.build_fingerprint(
+            build_state.dbt_vars(center.timezone, center.min_samples)
+        )
+        with duckdb.get_connection() as conn:
+            build_state.record_publish(
+                conn, context.run.run_id, as_of, fingerprint, published_at, result.copied
+            )
+        context.log.info(
+            f"published {len(result.tables)} marts for {as_of} to {result.path}: "
+            f"{len(result.copied)} copied anew ({', '.join(result.copied) or 'none'}), "
+            "the rest carried over"
+        )
+        record_phases(context, {"publish": time.perf_counter() - started})
         return MaterializeResult(
             metadata={
                 "path": str(result.path),
+                "as_of": as_of.isoformat(),
                 "tables": len(result.tables),
+                "copied": len(result.copied),
                 "dagster/row_count": sum(result.tables.values()),
                 **{f"rows/{name}": rows for name, rows in result.tables.items()},
             }

@@ -1,4 +1,5 @@
-"""DDL of the working database's bookkeeping and raw tables (DESIGN.md section 4).
+"""DDL of the working database's bookkeeping and raw tables (DESIGN.md section 4),
+and of the build state in schema ``control`` (:mod:`assets.build_state`).
 
 Raw tables take their columns from the stream contracts in ``models/``; each
 adds the lineage columns of where the row came from.
@@ -38,6 +39,28 @@ create table if not exists ingest.rejected_rows (
     line_no bigint not null,
     raw varchar,
     reason varchar not null
+);
+create schema if not exists control;
+create table if not exists control.build_settings (
+    as_of date not null,
+    changed_at timestamptz not null
+);
+create table if not exists control.source_changes (
+    source varchar primary key,
+    changed_at timestamptz not null
+);
+create table if not exists control.model_builds (
+    unique_id varchar primary key,
+    fingerprint varchar not null,
+    built_at timestamptz not null,
+    run_id varchar
+);
+create table if not exists control.publishes (
+    run_id varchar,
+    as_of date not null,
+    fingerprint varchar not null,
+    published_at timestamptz not null,
+    marts varchar[] not null
 );
 """
 

@@ -123,7 +123,7 @@ def run_pipeline(settings: Settings, full_refresh: bool = False) -> bool:
     """Ingest pending files and build everything downstream, through Dagster,
     in this process, with no daemon: the refresh job, then every run the
     scores' asset sensor requests for it, as the daemon would start them.
-    Returns whether every run succeeded."""
+    Prints where the time went. Returns whether every run succeeded."""
     from dagster import DagsterInstance, build_sensor_context
 
     from assets.dbt import dbt_manifest_path, prepare_dbt_project
@@ -132,6 +132,7 @@ def run_pipeline(settings: Settings, full_refresh: bool = False) -> bool:
         _say("parsing the dbt project (first run)")
         prepare_dbt_project()
     # Imported once the manifest exists: the code location builds the dbt assets from it.
+    from assets.phases import phase_line, run_phases
     from pipelines.definitions import build_definitions
     from pipelines.jobs import refresh_job
     from pipelines.sensors import requested_runs, scores_refreshed_sensor
@@ -141,6 +142,7 @@ def run_pipeline(settings: Settings, full_refresh: bool = False) -> bool:
     dbt_config = {"as_of": as_of, "full_refresh": full_refresh}
     logging = {"console": {"config": {"log_level": "INFO"}}}
     with DagsterInstance.ephemeral() as instance:
+        run_ids: list[str] = []
 
         def execute(job_name: str, run_config: dict) -> bool:
             _say(f"running {job_name} for as_of {as_of} on {settings.warehouse_path}")
@@ -153,16 +155,19 @@ def run_pipeline(settings: Settings, full_refresh: bool = False) -> bool:
                 run_config={**run_config, "ops": ops, "loggers": logging},
                 raise_on_error=False,
             )
+            run_ids.append(result.run_id)
             return result.success
 
-        if not execute(refresh_job.name, {}):
-            return False
-        context = build_sensor_context(instance=instance, definitions=defs)
-        for request in requested_runs(scores_refreshed_sensor(context)):
-            job_name = request.job_name or scores_refreshed_sensor.job_name
-            if not execute(job_name, dict(request.run_config)):
-                return False
-    return True
+        ok = execute(refresh_job.name, {})
+        if ok:
+            context = build_sensor_context(instance=instance, definitions=defs)
+            for request in requested_runs(scores_refreshed_sensor(context)):
+                job_name = request.job_name or scores_refreshed_sensor.job_name
+                ok = execute(job_name, dict(request.run_config))
+                if not ok:
+                    break
+        _say(phase_line(run_phases(instance, run_id) for run_id in run_ids))
+    return ok
 
 
 def _op_config(ops: dict) -> dict:
@@ -177,6 +182,18 @@ def run(
     """Ingest pending files, build the warehouse for --as-of, and summarise."""
     settings = _settings(_parse_date(as_of, "--as-of"))
     started = time.perf_counter()
+    if not full_refresh:
+        # Answered before Dagster and dbt are even imported: a run with
+        # nothing to do costs next to nothing.
+        from assets.build_state import build_fingerprint, dbt_vars, nothing_new
+
+        fingerprint = build_fingerprint(dbt_vars(settings.timezone, settings.min_samples))
+        reason = nothing_new(
+            settings.warehouse_path, settings.landing_dir, settings.effective_as_of(), fingerprint
+        )
+        if reason:
+            _say(f"{reason}: no dbt work, no publish ({time.perf_counter() - started:.2f}s)")
+            return
     ok = run_pipeline(settings, full_refresh=full_refresh)
     _say(f"run {'succeeded' if ok else 'FAILED'} in {time.perf_counter() - started:.1f}s")
     _print_summary(settings)

@@ -2,7 +2,7 @@
 
 from dagster import Definitions, ScheduleDefinition, in_process_executor
 
-from assets.dbt import DBT_PROJECT_DIR, build_dbt_assets, dbt_project
+from assets.dbt import build_dbt_assets, dbt_project
 from assets.ingest import ingest_assets
 from assets.marks import coaching_marks
 from assets.reports import supervisor_reports
@@ -36,7 +36,7 @@ def build_definitions(settings: Settings) -> Definitions:
             ),
         ],
         sensors=[landing_zone_sensor, scores_refreshed_sensor],
-        resources={**build_resources(settings, DBT_PROJECT_DIR), "serving": serving},
+        resources={**build_resources(settings), "serving": serving},
         # Steps run one after another in one process: every writer of the
         # DuckDB file is serialised, whatever the instance's pool limits.
         executor=in_process_executor,

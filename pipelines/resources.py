@@ -4,7 +4,6 @@ from datetime import date
 from pathlib import Path
 
 from dagster import ConfigurableResource
-from dagster_dbt import DbtCliResource
 from dagster_duckdb import DuckDBResource
 
 from pipelines.settings import Settings, prepare_tool_environment, today_in
@@ -31,14 +30,13 @@ class CenterResource(ConfigurableResource):
         return date.fromisoformat(self.as_of) if self.as_of else today_in(self.timezone)
 
 
-def build_resources(settings: Settings, dbt_project_dir: Path) -> dict[str, object]:
+def build_resources(settings: Settings) -> dict[str, object]:
     prepare_tool_environment()
     return {
         "duckdb": DuckDBResource(
             database=str(settings.warehouse_path),
             connection_config={"memory_limit": settings.memory_limit},
         ),
-        "dbt": DbtCliResource(project_dir=str(dbt_project_dir), profiles_dir=str(dbt_project_dir)),
         "center": CenterResource(
             landing=str(settings.landing_dir),
             timezone=settings.timezone,

@@ -18,8 +18,12 @@ from assets.marks import SCORES_KEY
 from pipelines.jobs import coaching_job, refresh_job
 from pipelines.resources import CenterResource
 
+# A tick lists the landing zone, or reads one asset's newest event: cheap
+# enough to look often, so a file reaches the snapshot within seconds.
+SENSOR_INTERVAL_SECONDS = 5
 
-@sensor(job=refresh_job, minimum_interval_seconds=30)
+
+@sensor(job=refresh_job, minimum_interval_seconds=SENSOR_INTERVAL_SECONDS)
 def landing_zone_sensor(
     context: SensorEvaluationContext, center: CenterResource
 ) -> RunRequest | SkipReason:
@@ -72,7 +76,9 @@ def coaching_run_config(as_of: str) -> dict:
     }
 
 
-@asset_sensor(asset_key=SCORES_KEY, job=coaching_job, minimum_interval_seconds=30)
+@asset_sensor(
+    asset_key=SCORES_KEY, job=coaching_job, minimum_interval_seconds=SENSOR_INTERVAL_SECONDS
+)
 def scores_refreshed_sensor(
     context: SensorEvaluationContext, asset_event: EventLogEntry
 ) -> RunRequest:

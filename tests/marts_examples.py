@@ -18,7 +18,7 @@ is its first day; asg-5, on 03-13, is one day out). Follow-up 03-20: asg-1,
 asg-2, asg-5. The group grp-7 "Compliance crew" holds agt-03 and agt-04.
 """
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +47,7 @@ TYPES = {
     "i": pl.Int64,
     "b": pl.Boolean,
     "d": pl.Date,
+    "t": pl.Datetime("us", "UTC"),
 }
 
 
@@ -172,6 +173,10 @@ def daily_score(agent: str, attribute: str, day: date) -> tuple[int, float] | No
     return 2 + k % 3, 70.0 + (k * 7) % 25
 
 
+# When the rows of the hand-made daily sums landed.
+LANDED_AT = datetime(2024, 3, 20, 6, 0, tzinfo=UTC)
+
+
 def build_working_warehouse(path: Path, *, with_coaching_log: bool = True) -> Path:
     """The hand-made working file at ``path``."""
     with duckdb.connect(str(path)) as conn:
@@ -186,7 +191,7 @@ def build_working_warehouse(path: Path, *, with_coaching_log: bool = True) -> Pa
             conn,
             "intermediate.int_agent_attribute_days_aggregated",
             [
-                (a, attr, day, n, n * avg, n * avg * avg, 0)
+                (a, attr, day, n, n * avg, n * avg * avg, 0, LANDED_AT)
                 for a in AGENTS
                 for attr in ATTRIBUTES
                 for day in days
@@ -195,7 +200,7 @@ def build_working_warehouse(path: Path, *, with_coaching_log: bool = True) -> Pa
             ],
             _columns(
                 "agent_id:s attribute_id:s interaction_date:d scores_n:i "
-                "score_sum:f score_sum_sq:f below_target_n:i"
+                "score_sum:f score_sum_sq:f below_target_n:i _ingested_at:t"
             ),
         )
 

@@ -6,13 +6,27 @@
     cast(timezone('{{ var("timezone") }}', {{ ts }}) as date)
 {%- endmacro %}
 
-{#- The date the warehouse describes: var `as_of`, else today in the center's zone. -#}
+{#- The date the warehouse describes: var `as_of` when given, else the date
+    the pipeline wrote to `control.build_settings` for this build, else today
+    in the center's zone. The pipeline passes the date through the table, not
+    through a var, so a new date changes no parse-time value and dbt's partial
+    parse survives it; the source() call puts every model that reads the date
+    downstream of that table, so a new date rebuilds exactly those. -#}
 {% macro as_of_date() -%}
-    {%- set as_of = var('as_of', none) -%}
-    {%- if as_of is none or (as_of | string | trim) in ('', 'none', 'None', 'null') -%}
-        {{ local_date('now()') }}
+    {%- set given = var('as_of', '') | string | trim -%}
+    {#- unit tests give the date as a var: no table to read there -#}
+    {%- set reads_table = model.resource_type != 'unit_test' -%}
+    {%- if reads_table -%}
+        {%- set relation = source('control', 'build_settings') -%}
+    {%- endif -%}
+    {%- if given not in ('', 'none', 'None', 'null') -%}
+        date '{{ given }}'
+    {%- elif execute and reads_table and load_relation(relation) is not none -%}
+        {%- set held = run_query("select strftime(max(as_of), '%Y-%m-%d') from " ~ relation) -%}
+        {%- set value = held.columns[0].values()[0] -%}
+        {%- if value -%} date '{{ value }}' {%- else -%} {{ local_date('now()') }} {%- endif -%}
     {%- else -%}
-        date '{{ as_of | string | trim }}'
+        {{ local_date('now()') }}
     {%- endif -%}
 {%- endmacro %}
 

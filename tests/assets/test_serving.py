@@ -22,6 +22,7 @@ from assets.serving import (
     publish_snapshot,
     render_catalogue,
 )
+from pipelines.resources import CenterResource
 
 
 @pytest.fixture
@@ -257,6 +258,7 @@ def test_the_asset_publishes_the_working_file(working: Path, tmp_path: Path) -> 
             "serving": ServingResource(
                 serving=str(tmp_path / "serving"), exports=str(tmp_path / "exports")
             ),
+            "center": CenterResource(landing=str(tmp_path / "landing")),
         },
     )
     assert result.success

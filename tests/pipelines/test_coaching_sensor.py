@@ -43,8 +43,16 @@ def test_one_run_request_per_materialization_and_none_on_a_retick(
         retick = build_sensor_context(instance=instance, definitions=defs, cursor=context.cursor)
         assert requested_runs(scores_refreshed_sensor(retick)) == []
 
+        # Nothing new: the refresh rebuilds nothing, so no marks run is requested.
         assert refresh.execute_in_process(instance=instance, run_config=config).success
-        again = build_sensor_context(instance=instance, definitions=defs, cursor=context.cursor)
+        idle = build_sensor_context(instance=instance, definitions=defs, cursor=context.cursor)
+        assert requested_runs(scores_refreshed_sensor(idle)) == []
+
+        # A rebuild asked for anyway materializes the scores again: one more request.
+        rebuild = {"ops": {"warehouse_models": {"config": {**config["ops"]["warehouse_models"][
+            "config"], "only_stale": False}}}}  # fmt: skip
+        assert refresh.execute_in_process(instance=instance, run_config=rebuild).success
+        again = build_sensor_context(instance=instance, definitions=defs, cursor=idle.cursor)
         (second,) = requested_runs(scores_refreshed_sensor(again))
         assert second.run_key != first[0].run_key
 
