@@ -18,6 +18,7 @@ from assets.serving import (
     CATALOGUE_PATH,
     MARTS_YAML_DIR,
     SNAPSHOT_KEY,
+    SUPPORT_TABLES,
     ServingResource,
     build_serving_snapshot_asset,
     marts_models,
@@ -318,6 +319,8 @@ def test_every_mart_column_has_a_description() -> None:
         "mart columns without a description in dbt_project/models/marts/*.yml: "
         + ", ".join(undocumented)
     )
+    # the snapshot's derived tables, described in assets/serving.py
+    assert all(text for table in SUPPORT_TABLES for _, _, text in table.columns)
 
 
 def test_the_snapshot_comments_every_column_from_the_dbt_yaml(
