@@ -82,8 +82,8 @@ SUPPORT_TABLES: tuple[SupportTable, ...] = (
             "attribute's target (below_target_n). The series behind the report charts."
         ),
         columns=(
-            ("agent_id", "varchar", ""),
-            ("attribute_id", "varchar", ""),
+            ("agent_id", "varchar", "the agent"),
+            ("attribute_id", "varchar", "the scorecard attribute"),
             ("day", "date", "local date of the interactions"),
             ("scores_n", "bigint", "scores that day"),
             ("avg_score", "double", "mean score that day"),

@@ -16,9 +16,12 @@ from marts_examples import ASSIGNMENTS, build_working_warehouse, set_assignment_
 
 from assets.serving import (
     CATALOGUE_PATH,
+    MARTS_YAML_DIR,
     SNAPSHOT_KEY,
+    SUPPORT_TABLES,
     ServingResource,
     build_serving_snapshot_asset,
+    marts_models,
     publish_snapshot,
     render_catalogue,
 )
@@ -297,3 +300,68 @@ def test_the_committed_catalogue_is_generated_from_the_dbt_yaml() -> None:
     for name in ("coaching_monitor", "coaching_progress", "agent_assignments"):
         assert f"## {name}" in catalogue
     assert "`marts.coaching_monitor`: one row per `assignment_id`" in catalogue
+
+
+def _description(column: dict[str, object]) -> str:
+    return " ".join(str(column.get("description") or "").split())
+
+
+def test_every_mart_column_has_a_description() -> None:
+    models = marts_models()
+    # every mart has its YAML, so no mart's columns escape the check
+    marts = {path.stem for path in MARTS_YAML_DIR.glob("*.sql")}
+    assert marts == {model["name"] for model in models}
+    undocumented = [
+        f"{model['name']}.{column['name']}"
+        for model in models
+        for column in model.get("columns", [])
+        if not _description(column)
+    ]
+    assert not undocumented, (
+        "mart columns without a description in dbt_project/models/marts/*.yml: "
+        + ", ".join(undocumented)
+    )
+    # the snapshot's derived tables, described in assets/serving.py
+    assert all(text for table in SUPPORT_TABLES for _, _, text in table.columns)
+
+
+def test_the_snapshot_comments_every_column_from_the_dbt_yaml(
+    working: Path, tmp_path: Path
+) -> None:
+    publish_snapshot(working, tmp_path / "serving")
+    described = {
+        (model["name"], column["name"]): _description(column)
+        for model in marts_models()
+        for column in model["columns"]
+    }
+    with duckdb.connect(str(tmp_path / "serving" / "warehouse.duckdb"), read_only=True) as conn:
+        comments = conn.execute(
+            "select table_name, column_name, comment from duckdb_columns() "
+            "where schema_name = 'marts'"
+        ).fetchall()
+    assert comments
+    for table, column, comment in comments:
+        assert comment == described[(table, column)], f"{table}.{column}"
+
+
+def test_the_dagster_asset_pages_show_the_column_descriptions(
+    tmp_path: Path, dbt_manifest: Path
+) -> None:
+    from pipelines.definitions import build_definitions
+    from pipelines.settings import Settings
+
+    specs = {
+        spec.key: spec
+        for spec in build_definitions(Settings(home=tmp_path)).resolve_all_asset_specs()
+    }
+    for model in marts_models():
+        schema = specs[AssetKey(["marts", model["name"]])].metadata["dagster/column_schema"]
+        shown = {
+            column.name: " ".join((column.description or "").split()) for column in schema.columns
+        }
+        assert shown == {column["name"]: _description(column) for column in model["columns"]}, (
+            model["name"]
+        )
+        assert all(shown.values()), [
+            f"{model['name']}.{c}" for c, text in shown.items() if not text
+        ]
