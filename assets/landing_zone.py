@@ -97,7 +97,10 @@ def pending_files(
 
 
 def _decoded_text(path: Path) -> str:
-    """The file's text; raises UnreadableFileError for a broken gzip or non-UTF-8."""
+    """The file's text; raises UnreadableFileError for a broken gzip or non-UTF-8.
+
+    A leading byte-order mark is an encoding mark, not text (as DuckDB's own
+    reader takes it)."""
     content = path.read_bytes()
     if path.name.endswith(".gz"):
         try:
@@ -105,14 +108,15 @@ def _decoded_text(path: Path) -> str:
         except (OSError, EOFError) as error:
             raise UnreadableFileError(f"gzip stream cannot be read to its end: {error}") from error
     try:
-        return content.decode("utf-8")
+        return content.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         raise UnreadableFileError(f"bytes that are not UTF-8 text: {error}") from error
 
 
 def _lines(text: str) -> pa.Table:
-    """(row_no, line_no, raw): the non-blank lines; row_no counts only those."""
-    lines = pa.array(text.split("\n"), pa.large_string())
+    """(row_no, line_no, raw): the non-blank lines; row_no counts only those.
+    A line ends in LF or CRLF."""
+    lines = pc.utf8_rtrim(pa.array(text.split("\n"), pa.large_string()), characters="\r")
     numbers = pa.array(np.arange(1, len(lines) + 1, dtype=np.int64))
     kept = pa.table({"line_no": numbers, "raw": lines}).filter(
         pc.invert(pc.equal(pc.utf8_trim_whitespace(lines), ""))

@@ -321,3 +321,56 @@ def test_bulk_checks_and_pydantic_agree_on_every_mutation(
             if (where in rejected) != pydantic_rejects:
                 disagreements.append((pydantic_rejects, stream, line))
     assert disagreements == []
+
+
+# --- names and encodings ----------------------------------------------------------
+
+
+def test_names_with_spaces_and_unicode_are_ingested_under_their_name(landing, conn) -> None:
+    name = "café résumé 日本 1.jsonl"
+    write_lines(landing, "auto_qa_scores", name, [score("q1"), "not json"])
+    ingest_pending(conn, landing)
+    assert ledger(conn) == {f"auto_qa_scores/{name}": ("ingested", 2, 1, 1, 0)}
+    assert conn.execute("select _file from raw.auto_qa_scores").fetchall() == [(name,)]
+    assert conn.execute("select file, line_no from ingest.rejected_rows").fetchall() == [(name, 2)]
+
+
+def test_empty_and_blank_files_are_recorded_with_no_rows(landing, conn) -> None:
+    folder = landing / "agents"
+    folder.mkdir(parents=True)
+    (folder / "empty.jsonl").write_bytes(b"")
+    (folder / "blank.jsonl").write_bytes(b"\n  \r\n\t\n")
+    (folder / "blank.jsonl.gz").write_bytes(gzip.compress(b"\n\n"))
+    ingest_pending(conn, landing)
+    assert ledger(conn) == {
+        f"agents/{name}": ("ingested", 0, 0, 0, 0)
+        for name in ["empty.jsonl", "blank.jsonl", "blank.jsonl.gz"]
+    }
+
+
+def test_a_byte_order_mark_and_crlf_line_ends_are_read_as_text(landing, conn) -> None:
+    folder = landing / "auto_qa_scores"
+    folder.mkdir(parents=True)
+    bom = b"\xef\xbb\xbf"
+    # Every line readable: DuckDB's reader takes the file whole.
+    (folder / "a.jsonl").write_bytes(bom + f"{score('q1')}\r\n{score('q2')}\r\n".encode())
+    # A bad line: read line by line, where the mark and the CRs must go too.
+    lines = [score("q3"), "not json", score("q4", score=140), score("q5")]
+    (folder / "b.jsonl.gz").write_bytes(gzip.compress(bom + "\r\n".join(lines).encode()))
+    ingest_pending(conn, landing)
+    assert ledger(conn) == {
+        "auto_qa_scores/a.jsonl": ("ingested", 2, 2, 0, 0),
+        "auto_qa_scores/b.jsonl.gz": ("ingested", 4, 2, 2, 0),
+    }
+    landed = conn.execute("select event_id, _file, _line_no from raw.auto_qa_scores order by 1")
+    assert landed.fetchall() == [
+        ("q1", "a.jsonl", 1),
+        ("q2", "a.jsonl", 2),
+        ("q3", "b.jsonl.gz", 1),
+        ("q5", "b.jsonl.gz", 4),
+    ]
+    rejected = conn.execute("select line_no, raw, reason from ingest.rejected_rows order by 1")
+    (two, three) = rejected.fetchall()
+    assert two[:2] == (2, "not json") and two[2].startswith("row: Invalid JSON")
+    assert three[:2] == (3, lines[2])
+    assert three[2].startswith("score: Input should be less than or equal to 100")
