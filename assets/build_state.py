@@ -29,7 +29,7 @@ from pathlib import Path
 
 import duckdb
 
-from assets.landing_zone import landing_files
+from assets.landing_boundary import list_landing
 from assets.warehouse_schema import ensure_warehouse
 
 DBT_PROJECT_DIR = Path(__file__).resolve().parent.parent / "dbt_project"
@@ -235,7 +235,7 @@ def nothing_new(warehouse: Path, landing: Path, as_of: date, fingerprint: str) -
             return None
         published_at = rows[0][2]
         ledger = set(conn.execute("select stream, file from ingest.file_ledger").fetchall())
-        if any((f.stream, f.name) not in ledger for f in landing_files(landing)):
+        if any((f.stream, f.name) not in ledger for f in list_landing(landing).files):
             return None
         (newer,) = conn.execute(
             """select count(*) from (

@@ -1,7 +1,9 @@
 """Ingest assets: one per landing-zone stream, each writing ``raw.<stream>``.
 
 Each materialization ingests every pending file of its stream (files with no
-ledger entry yet); the engine is :mod:`assets.landing_zone`.
+ledger entry yet); the engine is :mod:`assets.landing_zone`. A file that
+changed while it was read is counted in ``files_changing`` and read again by
+the next run.
 """
 
 import time
@@ -9,7 +11,7 @@ import time
 from dagster import AssetExecutionContext, AssetKey, AssetsDefinition, MaterializeResult, asset
 from dagster_duckdb import DuckDBResource
 
-from assets.landing_zone import ingest_pending
+from assets.landing_zone import CHANGING, ingest_pending
 from assets.phases import record_phases
 from models.streams import STREAMS
 from pipelines.resources import DUCKDB_WRITER_POOL, CenterResource
@@ -45,6 +47,7 @@ def _ingest_asset(stream: str) -> AssetsDefinition:
             metadata={
                 "files": len(results),
                 "files_rejected": sum(r.status == "rejected" for r in results),
+                "files_changing": sum(r.status == CHANGING for r in results),
                 "rows_ok": sum(r.rows_ok for r in results),
                 "rows_rejected": sum(r.rows_rejected for r in results),
                 "rows_duplicate": sum(r.rows_duplicate for r in results),

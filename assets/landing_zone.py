@@ -1,7 +1,10 @@
 """The ingest engine: landing-zone files into the raw tables (DESIGN.md section 4).
 
-Plain Python and DuckDB, no Dagster, so it is tested on its own. For each file:
+Plain Python and DuckDB, no Dagster, so it is tested on its own. What may be
+read is :mod:`assets.landing_boundary`'s to say. For each file:
 
+0. refuse a symlink, or anything else that is not a regular file inside the
+   zone, unread (it is recorded as rejected);
 1. read it whole (a truncated gzip, a bad Parquet footer or bytes that are not
    UTF-8 reject the file, and nothing of it lands);
 2. validate every line in bulk with SQL generated from the stream's contract
@@ -9,14 +12,16 @@ Plain Python and DuckDB, no Dagster, so it is tested on its own. For each file:
    rejected row;
 3. drop duplicates (inside the file and against the raw table, on the
    stream's de-duplication key);
-4. write the rows, the rejected rows and the ledger entry in one transaction.
+4. unless the file changed while it was read (then nothing of it lands, and
+   the next run reads it again), write the rows, the rejected rows and the
+   ledger entry in one transaction.
 """
 
 import gzip
 import hashlib
 import logging
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -26,6 +31,14 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from assets.landing_boundary import (
+    FileState,
+    LandingFile,
+    change_during_read,
+    file_state,
+    list_landing,
+    refusal,
+)
 from assets.warehouse_schema import LINEAGE_COLUMNS, ensure_warehouse
 from models.streams import STREAMS, Column, StreamContract, model_columns
 
@@ -40,18 +53,13 @@ class UnreadableFileError(Exception):
     """A file that cannot be read to its end; it is rejected whole."""
 
 
-@dataclass(frozen=True, order=True)
-class LandingFile:
-    """A file of the landing zone, named relative to its stream's folder."""
-
-    stream: str
-    name: str
-    path: Path
+# A file that changed while it was read: no ledger entry, read again next run.
+CHANGING = "changing"
 
 
 @dataclass(frozen=True)
 class FileResult:
-    """One file's ledger entry."""
+    """One file's ledger entry (none for a file whose status is CHANGING)."""
 
     stream: str
     file: str
@@ -63,41 +71,26 @@ class FileResult:
     error: str | None = None
 
 
-def is_producer_temporary(name: str) -> bool:
-    """Producers write to ``.name`` or ``name.tmp`` and rename; never read those."""
-    return name.startswith(".") or name.endswith(".tmp")
-
-
-def landing_files(landing: Path, streams: Iterable[str] = STREAMS) -> list[LandingFile]:
-    """Every finished file of the given streams, in name order per stream."""
-    found = []
-    for stream in streams:
-        folder = landing / stream
-        if not folder.is_dir():
-            continue
-        for path in folder.rglob("*"):
-            relative = path.relative_to(folder)
-            if path.is_file() and not any(is_producer_temporary(p) for p in relative.parts):
-                found.append(LandingFile(stream, relative.as_posix(), path))
-    return sorted(found)
-
-
 def pending_files(
-    conn: duckdb.DuckDBPyConnection, landing: Path, streams: Iterable[str] = STREAMS
+    conn: duckdb.DuckDBPyConnection, files: Iterable[LandingFile], streams: Iterable[str]
 ) -> list[LandingFile]:
-    """Files of the landing zone that have no ledger entry yet."""
+    """The files of the given streams that have no ledger entry yet."""
     ledger = {
         (stream, file)
         for stream, file in conn.execute("select stream, file from ingest.file_ledger").fetchall()
     }
-    return [f for f in landing_files(landing, streams) if (f.stream, f.name) not in ledger]
+    wanted = set(streams)
+    return [f for f in files if f.stream in wanted and (f.stream, f.name) not in ledger]
 
 
 # --- reading -----------------------------------------------------------------
 
 
 def _decoded_text(path: Path) -> str:
-    """The file's text; raises UnreadableFileError for a broken gzip or non-UTF-8."""
+    """The file's text; raises UnreadableFileError for a broken gzip or non-UTF-8.
+
+    A leading byte-order mark is an encoding mark, not text (as DuckDB's own
+    reader takes it)."""
     content = path.read_bytes()
     if path.name.endswith(".gz"):
         try:
@@ -105,14 +98,15 @@ def _decoded_text(path: Path) -> str:
         except (OSError, EOFError) as error:
             raise UnreadableFileError(f"gzip stream cannot be read to its end: {error}") from error
     try:
-        return content.decode("utf-8")
+        return content.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         raise UnreadableFileError(f"bytes that are not UTF-8 text: {error}") from error
 
 
 def _lines(text: str) -> pa.Table:
-    """(row_no, line_no, raw): the non-blank lines; row_no counts only those."""
-    lines = pa.array(text.split("\n"), pa.large_string())
+    """(row_no, line_no, raw): the non-blank lines; row_no counts only those.
+    A line ends in LF or CRLF."""
+    lines = pc.utf8_rtrim(pa.array(text.split("\n"), pa.large_string()), characters="\r")
     numbers = pa.array(np.arange(1, len(lines) + 1, dtype=np.int64))
     kept = pa.table({"line_no": numbers, "raw": lines}).filter(
         pc.invert(pc.equal(pc.utf8_trim_whitespace(lines), ""))
@@ -315,12 +309,14 @@ def validated_sql(contract: StreamContract, typed_rows: str) -> str:
 # --- one file, one transaction -------------------------------------------------
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
+def _sha256(path: Path) -> tuple[str, int]:
+    """The checksum of the file's bytes, and how many bytes it read."""
+    digest, size = hashlib.sha256(), 0
     with path.open("rb") as stream:
         while chunk := stream.read(1 << 22):
             digest.update(chunk)
-    return digest.hexdigest()
+            size += len(chunk)
+    return digest.hexdigest(), size
 
 
 # Hashing a file overlaps its validation: both release the GIL.
@@ -459,7 +455,9 @@ def _load_rows(
     )
 
 
-def _write_ledger(conn: duckdb.DuckDBPyConnection, result: FileResult, sha: str, run_id: str):
+def _write_ledger(
+    conn: duckdb.DuckDBPyConnection, result: FileResult, sha: str | None, run_id: str
+) -> None:
     conn.execute(
         "insert into ingest.file_ledger values (?, ?, ?, ?, ?, ?, ?, ?, ?, now(), ?)",
         [
@@ -477,34 +475,97 @@ def _write_ledger(conn: duckdb.DuckDBPyConnection, result: FileResult, sha: str,
     )
 
 
-def ingest_file(conn: duckdb.DuckDBPyConnection, file: LandingFile, run_id: str) -> FileResult:
+def _read(conn: duckdb.DuckDBPyConnection, contract: StreamContract, path: Path) -> pa.Table:
+    """Every read of the file: its rows validated into ``landing_batch``, and
+    the rejected rows returned."""
+    if not path.name.endswith(NDJSON_SUFFIXES + PARQUET_SUFFIXES):
+        raise UnreadableFileError("unsupported file type: expected .jsonl, .jsonl.gz, .parquet")
+    lines = _stage(conn, contract, path)
+    return _rejected_rows(conn, contract, path, lines)
+
+
+def _checksum(digest: Future[tuple[str, int]]) -> tuple[str | None, int | None, str | None]:
+    """(sha256, bytes hashed, error) of the hashing thread's work."""
+    try:
+        sha, hashed = digest.result()
+    except OSError as error:
+        return None, None, f"cannot be read: {error}"
+    return sha, hashed, None
+
+
+def _reject(
+    conn: duckdb.DuckDBPyConnection, file: LandingFile, error: str, sha: str | None, run_id: str
+) -> FileResult:
+    log.warning("rejecting %s/%s: %s", file.stream, file.name, error)
+    result = FileResult(file.stream, file.name, 0, 0, 0, 0, "rejected", error)
+    _write_ledger(conn, result, sha, run_id)
+    return result
+
+
+def _changing(file: LandingFile, change: str) -> FileResult:
+    log.warning("not ingesting %s/%s: %s", file.stream, file.name, change)
+    return FileResult(file.stream, file.name, 0, 0, 0, 0, CHANGING, change)
+
+
+def ingest_file(
+    conn: duckdb.DuckDBPyConnection, landing: Path, file: LandingFile, run_id: str
+) -> FileResult:
     """Ingest one file: its rows and its ledger entry commit together, or not at all.
 
-    A file that cannot be read, or whose rows the database refuses, is recorded
-    as rejected with the error, and nothing else of it lands.
+    A file that must not be opened (a symlink, not a regular file, a path out
+    of the landing zone), that cannot be read, or whose rows the database
+    refuses, is recorded as rejected with the reason, and nothing else of it
+    lands. A file that changed while it was read lands nothing and gets no
+    ledger entry, so the next run reads it again.
     """
-    contract = STREAMS[file.stream]
+    try:
+        status = file.path.lstat()
+    except FileNotFoundError:
+        return _changing(file, "removed before it was read")
+    refused = refusal(landing, file, status)
+    if refused is not None:
+        return _reject(conn, file, refused, None, run_id)
+    before = FileState.of(status)
+    # The checksum reads the file beside validation (both release the GIL);
+    # both read between the two states compared below, so an unchanged state
+    # means the checksum is that of the bytes ingested.
     digest = _hasher.submit(_sha256, file.path)
     try:
-        if not file.name.endswith(NDJSON_SUFFIXES + PARQUET_SUFFIXES):
-            raise UnreadableFileError("unsupported file type: expected .jsonl, .jsonl.gz, .parquet")
-        # Validation happens before the transaction, in a connection-local temp table.
-        lines = _stage(conn, contract, file.path)
-        rejected = _rejected_rows(conn, contract, file.path, lines)
-        conn.execute("begin transaction")
         try:
-            result = _load_rows(conn, contract, file, rejected, run_id)
-            _write_ledger(conn, result, digest.result(), run_id)
-        except BaseException:
-            conn.execute("rollback")
-            raise
-        conn.execute("commit")
-    except (UnreadableFileError, duckdb.Error) as error:
-        log.warning("rejecting %s/%s: %s", file.stream, file.name, error)
-        result = FileResult(file.stream, file.name, 0, 0, 0, 0, "rejected", str(error))
-        _write_ledger(conn, result, digest.result(), run_id)
+            rejected, error = _read(conn, STREAMS[file.stream], file.path), None
+        except (UnreadableFileError, duckdb.Error, OSError) as failure:
+            rejected, error = None, str(failure)
+        sha, hashed, hash_error = _checksum(digest)
+        change = change_during_read(before, file_state(file.path), hashed)
+        if change is not None:
+            return _changing(file, change)
+        error = error or hash_error
+        if error is None and rejected is not None:
+            try:
+                return _commit(conn, file, rejected, sha, run_id)
+            except duckdb.Error as failure:
+                error = str(failure)
+        return _reject(conn, file, str(error), sha, run_id)
     finally:
         conn.execute("drop table if exists landing_batch")
+
+
+def _commit(
+    conn: duckdb.DuckDBPyConnection,
+    file: LandingFile,
+    rejected: pa.Table,
+    sha: str | None,
+    run_id: str,
+) -> FileResult:
+    """The staged rows, the rejected rows and the ledger entry, in one transaction."""
+    conn.execute("begin transaction")
+    try:
+        result = _load_rows(conn, STREAMS[file.stream], file, rejected, run_id)
+        _write_ledger(conn, result, sha, run_id)
+    except BaseException:
+        conn.execute("rollback")
+        raise
+    conn.execute("commit")
     return result
 
 
@@ -515,22 +576,37 @@ def ingest_pending(
     run_id: str = "",
     progress: Progress | None = None,
 ) -> list[FileResult]:
-    """Ingest every pending file of the given streams, one transaction per file."""
+    """Ingest every pending file of the given streams, one transaction per file.
+
+    Progress names what of the streams' folders is ignored, and each file's
+    outcome: a file that changed while it was read is left for the next run.
+    """
     ensure_warehouse(conn)
     conn.execute("set TimeZone = 'UTC'")
-    files = pending_files(conn, landing, streams)
+    wanted = set(streams)
+    listing = list_landing(landing)
+    files = pending_files(conn, listing.files, wanted)
+    if progress:
+        for entry in listing.ignored:
+            if entry.stream in wanted:
+                progress(f"ignored {entry.path}: {entry.reason}")
     results = []
     started = datetime.now(UTC)
     for number, file in enumerate(files, start=1):
-        result = ingest_file(conn, file, run_id)
+        result = ingest_file(conn, landing, file, run_id)
         results.append(result)
         if progress:
-            progress(
-                f"[{number}/{len(files)}] {file.stream}/{file.name}: {result.status}, "
+            outcome = (
                 f"{result.rows_ok} ok, {result.rows_rejected} rejected, "
                 f"{result.rows_duplicate} duplicate"
+                if result.status == "ingested"
+                else result.error
             )
+            where = f"{file.stream}/{file.name}"
+            progress(f"[{number}/{len(files)}] {where}: {result.status}, {outcome}")
     if progress and files:
         seconds = (datetime.now(UTC) - started).total_seconds()
-        progress(f"ingested {len(files)} files in {seconds:.1f}s")
+        changing = sum(r.status == CHANGING for r in results)
+        left = f"; {changing} changed while read, read again next run" if changing else ""
+        progress(f"read {len(files)} files in {seconds:.1f}s{left}")
     return results

@@ -310,18 +310,34 @@ def catalogue(
 
 @app.command()
 def status() -> None:
-    """The ledger, row counts and rejected rows by reason."""
+    """The ledger, row counts, rejected rows by reason, and what the landing zone ignores."""
     _print_summary(_settings())
+
+
+IGNORED_SHOWN = 20
+
+
+def _print_ignored(landing: Path) -> None:
+    """The landing zone's entries that are not read, with the reason."""
+    from assets.landing_boundary import list_landing
+
+    ignored = list_landing(landing).ignored
+    _say("\nignored in the landing zone (not read)")
+    _rows(["entry", "reason"], [(e.path, e.reason) for e in ignored[:IGNORED_SHOWN]])
+    if len(ignored) > IGNORED_SHOWN:
+        _say(f"  ... and {len(ignored) - IGNORED_SHOWN:,} more")
 
 
 def _print_summary(settings: Settings) -> None:
     if not settings.warehouse_path.exists():
         _say(f"no warehouse at {settings.warehouse_path} yet: run `coachwh run`")
+        _print_ignored(settings.landing_dir)
         return
     try:
         conn = duckdb.connect(str(settings.warehouse_path), read_only=True)
     except duckdb.IOException as error:
         _say(f"the warehouse is busy (a run is writing it): {error}")
+        _print_ignored(settings.landing_dir)
         return
     with conn:
         _say("\nfiles ingested per stream")
@@ -345,6 +361,7 @@ def _print_summary(settings: Settings) -> None:
             "select stream, file, error from ingest.file_ledger where status = 'rejected' "
             "order by stream, file limit 20",
         )
+        _print_ignored(settings.landing_dir)
         _say("\nrow counts")
         tables = conn.execute(
             "select schema_name || '.' || table_name from duckdb_tables() "
@@ -389,8 +406,10 @@ def _print_summary(settings: Settings) -> None:
 
 def _table(conn: duckdb.DuckDBPyConnection, sql: str) -> None:
     result = conn.execute(sql)
-    names = [d[0] for d in result.description]
-    rows = result.fetchall()
+    _rows([d[0] for d in result.description], result.fetchall())
+
+
+def _rows(names: list[str], rows: list[tuple]) -> None:
     if not rows:
         _say("  (none)")
         return

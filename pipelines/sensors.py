@@ -13,7 +13,7 @@ from dagster import (
 )
 
 from assets.dbt import AS_OF_METADATA
-from assets.landing_zone import landing_files
+from assets.landing_boundary import list_landing
 from assets.marks import SCORES_KEY
 from pipelines.jobs import coaching_job, refresh_job
 from pipelines.resources import CenterResource
@@ -31,29 +31,38 @@ def landing_zone_sensor(
 
     The cursor is the newest status-change time (ctime) seen: a producer's
     rename to the final name sets it, so a file counts as new once it is
-    complete. The run ingests every pending file (the ledger decides), so even
-    a file the cursor missed is taken by the next run, and never twice.
+    complete, and a write sets it again, so a file that was still being
+    written when a run read it is new again. The run ingests every pending
+    file (the ledger decides), so even a file the cursor missed is taken by the
+    next run, and never twice. An entry that is not read (see
+    ``list_landing``) is logged once, on the tick that first sees it.
     """
     cursor = json.loads(context.cursor) if context.cursor else {"ctime_ns": 0, "names": []}
     seen_ns, seen_names = cursor["ctime_ns"], set(cursor["names"])
-    arrivals = {
-        f"{f.stream}/{f.name}": f.path.stat().st_ctime_ns for f in landing_files(center.landing_dir)
-    }
-    # Timestamps are coarse: a file may share the newest ctime seen and still
+    listing = list_landing(center.landing_dir)
+    files = {f"{f.stream}/{f.name}": f.changed_ns for f in listing.files}
+    ignored = {e.path: e for e in listing.ignored}
+    arrivals = files | {path: e.changed_ns for path, e in ignored.items()}
+    # Timestamps are coarse: an entry may share the newest ctime seen and still
     # be new, so the cursor keeps the names that carry that ctime.
     new = {
         name: ns
         for name, ns in arrivals.items()
         if ns > seen_ns or (ns == seen_ns and name not in seen_names)
     }
+    for name in sorted(new.keys() & ignored.keys()):
+        context.log.warning(f"ignored {name}: {ignored[name].reason}")
     if not new:
         return SkipReason("no new files in the landing zone")
     newest = max(new.values())
     at_newest = sorted(name for name, ns in arrivals.items() if ns == newest)
     context.update_cursor(json.dumps({"ctime_ns": newest, "names": at_newest}))
+    new_files = sorted(new.keys() & files.keys())
+    if not new_files:
+        return SkipReason(f"no new files; {len(new)} new entries ignored (see `coachwh status`)")
     return RunRequest(
-        run_key=f"landing:{newest}:{len(new)}:{at_newest[-1]}",
-        tags={"coachwh/new_files": str(len(new))},
+        run_key=f"landing:{newest}:{len(new_files)}:{new_files[-1]}",
+        tags={"coachwh/new_files": str(len(new_files))},
     )
 
 

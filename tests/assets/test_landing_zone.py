@@ -1,6 +1,7 @@
 """Ingest rules of DESIGN.md section 4, on a DuckDB file under tmp_path."""
 
 import gzip
+import hashlib
 import json
 import os
 import signal
@@ -13,7 +14,16 @@ import duckdb
 import pytest
 from stream_examples import VALID_COACHING_EVENTS, VALID_ROWS, coaching_event
 
-from assets.landing_zone import ingest_pending
+from assets.landing_boundary import (
+    AT_ROOT,
+    OUTSIDE_REFUSAL,
+    SYMLINK_REFUSAL,
+    FileState,
+    change_during_read,
+    list_landing,
+    refusal,
+)
+from assets.landing_zone import CHANGING, ingest_pending
 from models.streams import STREAMS
 
 REPO = Path(__file__).resolve().parents[2]
@@ -321,3 +331,252 @@ def test_bulk_checks_and_pydantic_agree_on_every_mutation(
             if (where in rejected) != pydantic_rejects:
                 disagreements.append((pydantic_rejects, stream, line))
     assert disagreements == []
+
+
+# --- the landing zone is a boundary ---------------------------------------------
+
+
+def all_text_read(conn: duckdb.DuckDBPyConnection) -> str:
+    """Everything the warehouse holds of what it read: raw rows and rejected rows."""
+    tables = [f"select to_json(r)::varchar as text from raw.{stream} r" for stream in STREAMS]
+    tables.append("select raw from ingest.rejected_rows")
+    ((text,),) = conn.execute(
+        f"select coalesce(string_agg(text, ' '), '') from ({' union all '.join(tables)})"
+    ).fetchall()
+    return text
+
+
+def test_symlinks_in_a_stream_folder_are_rejected_unread_and_counted_once(
+    landing, conn, tmp_path
+) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "secret.jsonl").write_text(score("secret-event") + "\n")
+    folder = landing / "auto_qa_scores"
+    write_lines(landing, "auto_qa_scores", "real.jsonl", [score("q1")])
+    (folder / "passwd.jsonl").symlink_to("/etc/passwd")
+    (folder / "outside.jsonl").symlink_to(outside / "secret.jsonl")
+    (folder / "inside.jsonl").symlink_to(folder / "real.jsonl")  # even within the zone
+    (folder / "linked-folder").symlink_to(outside, target_is_directory=True)
+    (folder / "broken.jsonl").symlink_to(tmp_path / "nowhere.jsonl")
+
+    first = ingest_pending(conn, landing)
+    again = ingest_pending(conn, landing)
+
+    links = ["broken.jsonl", "inside.jsonl", "linked-folder", "outside.jsonl", "passwd.jsonl"]
+    assert [(r.file, r.status, r.error) for r in first] == [
+        (name, "rejected", SYMLINK_REFUSAL) for name in links
+    ] + [("real.jsonl", "ingested", None)]
+    assert again == []  # recorded once: nothing pending the second time
+    rows = conn.execute(
+        "select file, status, sha256, rows_total, error from ingest.file_ledger order by file"
+    ).fetchall()
+    assert rows == [(name, "rejected", None, 0, SYMLINK_REFUSAL) for name in links] + [
+        (
+            "real.jsonl",
+            "ingested",
+            hashlib.sha256(score("q1").encode() + b"\n").hexdigest(),
+            1,
+            None,
+        )
+    ]
+    assert conn.execute("select event_id from raw.auto_qa_scores").fetchall() == [("q1",)]
+    assert conn.execute("select count(*) from ingest.rejected_rows").fetchall() == [(0,)]
+    read = all_text_read(conn)
+    assert "secret-event" not in read and "root:" not in read
+
+
+def test_a_fifo_in_a_stream_folder_is_rejected_without_being_opened(landing, conn) -> None:
+    folder = landing / "agents"
+    folder.mkdir(parents=True)
+    os.mkfifo(folder / "pipe.jsonl")  # opening it would wait for a writer forever
+    (result,) = ingest_pending(conn, landing)
+    assert (result.status, result.error) == ("rejected", "not a regular file: not read")
+
+
+def test_a_stream_folder_swapped_for_a_symlink_after_listing_resolves_outside(
+    landing, tmp_path
+) -> None:
+    write_lines(landing, "agents", "a.jsonl", ["{}"])
+    (file,) = list_landing(landing).files
+    elsewhere = tmp_path / "elsewhere"
+    (landing / "agents").rename(elsewhere)
+    (landing / "agents").symlink_to(elsewhere, target_is_directory=True)
+    # The file itself is a regular file; the way to it leaves the zone.
+    assert refusal(landing, file, file.path.lstat()) == OUTSIDE_REFUSAL
+
+
+def test_entries_that_are_not_read_are_listed_with_the_reason_and_never_read(
+    landing, conn, tmp_path
+) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "secret.jsonl").write_text(score("secret-event") + "\n")
+    write_lines(landing, "auto_qa_scores", "ok.jsonl", [score("q1")])
+    write_lines(landing, "auto_qa_scores", "x.jsonl/inner.jsonl", [score("q2")])
+    write_lines(landing, "auto_qa_scores", "2026/11/deep.jsonl", [score("q3")])
+    write_lines(landing, "auto_qa_scores", "sub.tmp/hidden-by-name.jsonl", [score("q4")])
+    write_lines(landing, "scores", "a.jsonl", [score("q5")])  # not a stream
+    write_lines(landing, "scores", ".partial.jsonl", [score("q6")])
+    (landing / "scores" / "link.jsonl").symlink_to("/etc/passwd")
+    (landing / "notes.jsonl").write_text(score("q7") + "\n")
+    (landing / ".in-progress").mkdir()
+    (landing / "agents").symlink_to(outside, target_is_directory=True)
+
+    listing = list_landing(landing)
+
+    nested = "a folder in auto_qa_scores/ or inside one: only a stream folder's own files are read"
+    unknown = "scores/ is not a stream folder: not read"
+    assert [(f.stream, f.name) for f in listing.files] == [("auto_qa_scores", "ok.jsonl")]
+    assert [(e.path, e.reason, e.stream) for e in listing.ignored] == [
+        ("agents", SYMLINK_REFUSAL, "agents"),
+        ("auto_qa_scores/2026/", nested, "auto_qa_scores"),
+        ("auto_qa_scores/2026/11/", nested, "auto_qa_scores"),
+        ("auto_qa_scores/2026/11/deep.jsonl", nested, "auto_qa_scores"),
+        ("auto_qa_scores/x.jsonl/", nested, "auto_qa_scores"),
+        ("auto_qa_scores/x.jsonl/inner.jsonl", nested, "auto_qa_scores"),
+        ("notes.jsonl", AT_ROOT, None),
+        ("scores/", unknown, None),
+        ("scores/a.jsonl", unknown, None),
+        ("scores/link.jsonl", SYMLINK_REFUSAL, None),
+    ]
+
+    said: list[str] = []
+    ingest_pending(conn, landing, ["auto_qa_scores"], progress=said.append)
+    assert said[:5] == [
+        f"ignored {path}: {nested}"
+        for path in [
+            "auto_qa_scores/2026/",
+            "auto_qa_scores/2026/11/",
+            "auto_qa_scores/2026/11/deep.jsonl",
+            "auto_qa_scores/x.jsonl/",
+            "auto_qa_scores/x.jsonl/inner.jsonl",
+        ]
+    ]
+    ingest_pending(conn, landing)
+    assert ledger(conn) == {"auto_qa_scores/ok.jsonl": ("ingested", 1, 1, 0, 0)}
+    read = all_text_read(conn)
+    assert '"q1"' in read
+    assert not any(f'"{event}"' in read for event in ["q2", "q3", "q4", "q5", "q6", "q7"])
+    assert "secret-event" not in read and "root:" not in read
+
+
+# --- a file that changes while it is read ----------------------------------------
+
+_STATE = FileState(device=1, inode=7, size=100, mtime_ns=5_000)
+
+
+@pytest.mark.parametrize(
+    ("after", "hashed", "change"),
+    [
+        (_STATE, 100, None),
+        (_STATE, None, None),  # the checksum could not read it: the read's error says so
+        (None, 100, "removed while it was read"),
+        (FileState(1, 8, 100, 5_000), 100, "replaced while it was read"),
+        (FileState(1, 7, 160, 6_000), 100, "still being written: 100 bytes, then 160"),
+        (FileState(1, 7, 100, 6_000), 100, "modified while it was read"),
+        (_STATE, 130, "still being written: 100 bytes, 130 hashed"),
+    ],
+)
+def test_a_read_is_void_when_the_file_changed_meanwhile(
+    after: FileState | None, hashed: int | None, change: str | None
+) -> None:
+    expected = change and f"{change}; nothing landed, the next run reads it again"
+    assert change_during_read(_STATE, after, hashed) == expected
+
+
+class ProducerAppendsDuringTheRead:
+    """A real connection; a producer that has not finished its file appends
+    rows to it the moment the engine asks DuckDB to read it (once)."""
+
+    def __init__(self, conn: duckdb.DuckDBPyConnection, path: Path, more: list[str]) -> None:
+        self._conn, self._path, self._more = conn, path, more
+
+    def execute(self, sql: str, *args: object) -> duckdb.DuckDBPyConnection:
+        if self._more and "read_json(" in sql:
+            with self._path.open("a") as producer:
+                producer.write("\n".join(self._more) + "\n")
+            self._more = []
+        return self._conn.execute(sql, *args)
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._conn, name)
+
+
+def test_a_file_still_being_written_lands_nothing_and_the_next_run_reads_it_whole(
+    landing, conn
+) -> None:
+    path = write_lines(
+        landing, "auto_qa_scores", "growing.jsonl", [score(f"q{i}") for i in range(24)]
+    )
+    rest = [score(f"q{i}") for i in range(24, 40)]
+    said: list[str] = []
+
+    (first,) = ingest_pending(
+        ProducerAppendsDuringTheRead(conn, path, rest), landing, progress=said.append
+    )
+
+    assert first.status == CHANGING
+    assert first.error.startswith("still being written")
+    assert any("growing.jsonl: changing, still being written" in line for line in said)
+    assert said[-1].endswith("1 changed while read, read again next run")
+    assert ledger(conn) == {}
+    assert conn.execute("select count(*) from raw.auto_qa_scores").fetchall() == [(0,)]
+
+    (second,) = ingest_pending(conn, landing)  # the producer has finished
+    assert (second.status, second.rows_ok) == ("ingested", 40)  # 24 rows, then 16 more
+    ((sha,),) = conn.execute("select sha256 from ingest.file_ledger").fetchall()
+    assert sha == hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+# --- names and encodings ----------------------------------------------------------
+
+
+def test_names_with_spaces_and_unicode_are_ingested_under_their_name(landing, conn) -> None:
+    name = "café résumé 日本 1.jsonl"
+    write_lines(landing, "auto_qa_scores", name, [score("q1"), "not json"])
+    ingest_pending(conn, landing)
+    assert ledger(conn) == {f"auto_qa_scores/{name}": ("ingested", 2, 1, 1, 0)}
+    assert conn.execute("select _file from raw.auto_qa_scores").fetchall() == [(name,)]
+    assert conn.execute("select file, line_no from ingest.rejected_rows").fetchall() == [(name, 2)]
+
+
+def test_empty_and_blank_files_are_recorded_with_no_rows(landing, conn) -> None:
+    folder = landing / "agents"
+    folder.mkdir(parents=True)
+    (folder / "empty.jsonl").write_bytes(b"")
+    (folder / "blank.jsonl").write_bytes(b"\n  \r\n\t\n")
+    (folder / "blank.jsonl.gz").write_bytes(gzip.compress(b"\n\n"))
+    ingest_pending(conn, landing)
+    assert ledger(conn) == {
+        f"agents/{name}": ("ingested", 0, 0, 0, 0)
+        for name in ["empty.jsonl", "blank.jsonl", "blank.jsonl.gz"]
+    }
+
+
+def test_a_byte_order_mark_and_crlf_line_ends_are_read_as_text(landing, conn) -> None:
+    folder = landing / "auto_qa_scores"
+    folder.mkdir(parents=True)
+    bom = b"\xef\xbb\xbf"
+    # Every line readable: DuckDB's reader takes the file whole.
+    (folder / "a.jsonl").write_bytes(bom + f"{score('q1')}\r\n{score('q2')}\r\n".encode())
+    # A bad line: read line by line, where the mark and the CRs must go too.
+    lines = [score("q3"), "not json", score("q4", score=140), score("q5")]
+    (folder / "b.jsonl.gz").write_bytes(gzip.compress(bom + "\r\n".join(lines).encode()))
+    ingest_pending(conn, landing)
+    assert ledger(conn) == {
+        "auto_qa_scores/a.jsonl": ("ingested", 2, 2, 0, 0),
+        "auto_qa_scores/b.jsonl.gz": ("ingested", 4, 2, 2, 0),
+    }
+    landed = conn.execute("select event_id, _file, _line_no from raw.auto_qa_scores order by 1")
+    assert landed.fetchall() == [
+        ("q1", "a.jsonl", 1),
+        ("q2", "a.jsonl", 2),
+        ("q3", "b.jsonl.gz", 1),
+        ("q5", "b.jsonl.gz", 4),
+    ]
+    rejected = conn.execute("select line_no, raw, reason from ingest.rejected_rows order by 1")
+    (two, three) = rejected.fetchall()
+    assert two[:2] == (2, "not json") and two[2].startswith("row: Invalid JSON")
+    assert three[:2] == (3, lines[2])
+    assert three[2].startswith("score: Input should be less than or equal to 100")

@@ -76,3 +76,31 @@ def test_a_bad_date_is_a_clear_error(tmp_path: Path) -> None:
     result = coachwh(tmp_path, "run", "--as-of", "25/11/2026")
     assert result.returncode != 0
     assert "expected a date YYYY-MM-DD" in result.stderr
+
+
+def test_status_lists_rejected_links_and_the_entries_the_landing_zone_ignores(
+    tmp_path: Path,
+) -> None:
+    from assets.landing_boundary import AT_ROOT, SYMLINK_REFUSAL
+    from assets.landing_zone import ingest_pending
+
+    landing = tmp_path / "landing"
+    (landing / "agents").mkdir(parents=True)
+    (landing / "agents" / "passwd.jsonl").symlink_to("/etc/passwd")
+    (landing / "notes.jsonl").write_text("{}\n")
+    before = coachwh(tmp_path, "status")  # no warehouse yet: the landing zone all the same
+    assert before.returncode == 0, before.stderr
+    assert f"notes.jsonl  {AT_ROOT}" in before.stdout
+
+    with duckdb.connect(str(tmp_path / "warehouse.duckdb")) as conn:
+        ingest_pending(conn, landing)
+    result = coachwh(tmp_path, "status")
+    assert result.returncode == 0, result.stderr
+    rejected = result.stdout.split("rejected files")[1].split("ignored in the landing zone")[0]
+    assert f"agents  passwd.jsonl  {SYMLINK_REFUSAL}" in rejected
+    ignored = result.stdout.split("ignored in the landing zone (not read)")[1]
+    assert [line.rstrip() for line in ignored.splitlines()[1:4]] == [
+        "  entry        reason",
+        f"  notes.jsonl  {AT_ROOT}",
+        "",
+    ]

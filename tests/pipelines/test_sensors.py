@@ -57,3 +57,30 @@ def test_a_file_renamed_into_place_after_a_tick_is_new(tmp_path: Path) -> None:
         assert isinstance(first, RunRequest) and isinstance(second, RunRequest)
         assert first.run_key != second.run_key
         assert second.tags["coachwh/new_files"] == "1"
+
+
+def test_links_in_a_stream_folder_start_a_run_that_records_them(tmp_path: Path) -> None:
+    landing = tmp_path / "landing"
+    (landing / "agents").mkdir(parents=True)
+    (landing / "agents" / "broken.jsonl").symlink_to(tmp_path / "nowhere.jsonl")
+    (landing / "agents" / "passwd.jsonl").symlink_to("/etc/passwd")
+    with DagsterInstance.ephemeral() as instance:
+        result, _ = tick(instance, landing, None)
+        assert isinstance(result, RunRequest)
+        assert result.tags["coachwh/new_files"] == "2"
+
+
+def test_entries_that_are_not_read_start_no_run_and_are_reported_once(tmp_path: Path) -> None:
+    landing = tmp_path / "landing"
+    (landing / "scores").mkdir(parents=True)
+    (landing / "scores" / "a.jsonl").write_text("{}\n")
+    (landing / "notes.jsonl").write_text("{}\n")
+    with DagsterInstance.ephemeral() as instance:
+        first, cursor = tick(instance, landing, None)
+        assert isinstance(first, SkipReason)
+        # notes.jsonl, scores/ and scores/a.jsonl
+        assert first.skip_message == "no new files; 3 new entries ignored (see `coachwh status`)"
+
+        again, _ = tick(instance, landing, cursor)
+        assert isinstance(again, SkipReason)
+        assert again.skip_message == "no new files in the landing zone"
