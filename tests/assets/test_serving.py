@@ -6,6 +6,7 @@ import selectors
 import subprocess
 import sys
 import textwrap
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
@@ -202,13 +203,20 @@ class Reader:
         return json.loads(lines[-1])
 
 
+# The two marts a refresh of set_assignment_count rewrites.
+REWRITTEN = ("coaching_assignments", "coaching_monitor")
+
+
+@pytest.mark.parametrize("partial", [False, True], ids=["whole", "only-what-changed"])
 def test_readers_are_never_blocked_and_always_see_one_whole_snapshot(
-    working: Path, tmp_path: Path
+    working: Path, tmp_path: Path, partial: bool
 ) -> None:
     serving = tmp_path / "serving"
     counts = [20_000 + 1_111 * k for k in range(6)]
     set_assignment_count(working, counts[0])
     publish_snapshot(working, serving)
+    # A partial publish copies the two rewritten marts anew and carries the rest over.
+    changed = REWRITTEN if partial else None
     stop = tmp_path / "stop"
     reopening = Reader(serving / "warehouse.duckdb", "reopen", stop)
     holding = Reader(serving / "warehouse.duckdb", "hold", stop)
@@ -218,7 +226,8 @@ def test_readers_are_never_blocked_and_always_see_one_whole_snapshot(
         for count in counts[1:]:
             # Two tables change together in the working file, then publish.
             set_assignment_count(working, count)
-            publish_snapshot(working, serving)
+            result = publish_snapshot(working, serving, changed=changed)
+            assert len(result.copied) == (2 if partial else len(result.tables))
             # The reader reopening the file sees each refresh, whole.
             reopening.wait_for(count)
     finally:
@@ -232,6 +241,69 @@ def test_readers_are_never_blocked_and_always_see_one_whole_snapshot(
     assert reopened["seen"] == counts
     # A connection held open keeps the snapshot it opened, undisturbed.
     assert held["seen"] == counts[:1]
+
+
+def test_a_partial_publish_copies_only_the_changed_marts(working: Path, tmp_path: Path) -> None:
+    serving = tmp_path / "serving"
+    first = publish_snapshot(working, serving)
+    untouched = serving / "parquet" / "team_performance.parquet"
+    before = untouched.stat().st_mtime_ns
+    set_assignment_count(working, 9)
+    result = publish_snapshot(working, serving, changed=["coaching_monitor"])
+    assert result.copied == ["coaching_monitor"]
+    assert result.tables == {**first.tables, "coaching_monitor": 9}
+    # coaching_assignments changed in the working file too but was not named:
+    # the snapshot carries its previous copy, and the untouched Parquet file stays.
+    published = _tables(result.path)
+    assert published["marts.coaching_assignments"] == len(ASSIGNMENTS)
+    assert published["marts.coaching_monitor"] == 9
+    assert untouched.stat().st_mtime_ns == before
+    with duckdb.connect() as conn:
+        monitor = serving / "parquet" / "coaching_monitor.parquet"
+        assert conn.execute(f"select count(*) from '{monitor}'").fetchall() == [(9,)]
+    assert sorted(p.name for p in serving.iterdir()) == ["parquet", "warehouse.duckdb"]
+
+
+def test_the_daily_series_is_brought_up_to_date_by_what_landed_since(
+    working: Path, tmp_path: Path
+) -> None:
+    serving = tmp_path / "serving"
+    publish_snapshot(working, serving)
+    later = datetime(2024, 3, 21, 6, 0, tzinfo=UTC)
+    with duckdb.connect(str(working)) as conn:
+        # One day's sums change (they landed later), and one group leaves.
+        (agent, attribute, day) = conn.execute(
+            "select agent_id, attribute_id, interaction_date "
+            "from intermediate.int_agent_attribute_days_aggregated order by all limit 1"
+        ).fetchall()[0]
+        conn.execute(
+            "update intermediate.int_agent_attribute_days_aggregated "
+            "set scores_n = 4, score_sum = 300, _ingested_at = ? "
+            "where agent_id = ? and attribute_id = ? and interaction_date = ?",
+            [later, agent, attribute, day],
+        )
+        (gone,) = conn.execute(
+            "delete from intermediate.int_agent_attribute_days_aggregated "
+            "where (agent_id, attribute_id, interaction_date) in ("
+            "  select agent_id, attribute_id, interaction_date "
+            "  from intermediate.int_agent_attribute_days_aggregated order by all desc limit 1) "
+            "returning agent_id || '/' || attribute_id || '/' || interaction_date"
+        ).fetchall()[0]
+    result = publish_snapshot(working, serving, changed=[])
+    with duckdb.connect(str(result.path), read_only=True) as conn:
+        series = "reporting.agent_attribute_daily_scores"
+        assert conn.execute(
+            f"select scores_n, avg_score from {series} "
+            "where agent_id = ? and attribute_id = ? and day = ?",
+            [agent, attribute, day],
+        ).fetchall() == [(4, 75.0)]  # 300 / 4
+        keys = conn.execute(
+            f"select agent_id || '/' || attribute_id || '/' || day from {series}"
+        ).fetchall()
+        assert (gone,) not in keys
+    # The incremental result equals a whole publish of the same working file.
+    whole = publish_snapshot(working, tmp_path / "whole")
+    assert result.support_tables == whole.support_tables
 
 
 def test_bi_tools_connect_with_the_documented_sqlalchemy_url(working: Path, tmp_path: Path) -> None:

@@ -1,27 +1,14 @@
 """`coachwh demo` end to end on a small sample in a temporary directory."""
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
 import pytest
+from coachwh_process import coachwh
 
 from models.streams import STREAMS
 
 REPO = Path(__file__).resolve().parents[2]
-
-
-def coachwh(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [Path(sys.executable).parent / "coachwh", *args],
-        cwd=home,
-        env={**os.environ, "COACHWH_HOME": str(home)},
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
 
 
 @pytest.fixture(scope="module")
