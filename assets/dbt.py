@@ -43,10 +43,14 @@ from pipelines.settings import DEFAULT_MEMORY_LIMIT, prepare_tool_environment
 
 
 def dbt_project() -> DbtProject:
-    """The dbt project; its manifest is built by ``coachwh prepare`` (or by
-    ``dagster dev`` through ``prepare_if_dev``), never at import time."""
+    """The dbt project; its manifest is built by ``coachwh prepare`` (or, under
+    ``dagster dev``, here when the project's files changed since it was made),
+    never at import time otherwise. Every run worker of ``dagster dev`` loads
+    the code location: a ``dbt parse`` on each load would cost every run
+    seconds for nothing, so an unchanged project is not parsed again."""
     project = _project()
-    project.prepare_if_dev()
+    if project.preparer.using_dagster_dev() and not _manifest_is_current(project):
+        prepare_dbt_project()
     return project
 
 
@@ -55,14 +59,29 @@ def _project() -> DbtProject:
     return DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 
 
+def _digest_path(project: DbtProject) -> Path:
+    return project.manifest_path.with_name("manifest.digest")
+
+
+def _manifest_is_current(project: DbtProject) -> bool:
+    digest = _digest_path(project)
+    return (
+        project.manifest_path.exists()
+        and digest.exists()
+        and digest.read_text(encoding="utf-8") == build_state.project_digest()
+    )
+
+
 def dbt_manifest_path() -> Path:
     return _project().manifest_path
 
 
 def prepare_dbt_project() -> Path:
-    """Parse the dbt project into its manifest (the prepare step)."""
+    """Parse the dbt project into its manifest (the prepare step), and note
+    which state of the project's files it describes."""
     project = _project()
     project.preparer.prepare(project)
+    _digest_path(project).write_text(build_state.project_digest(), encoding="utf-8")
     return project.manifest_path
 
 

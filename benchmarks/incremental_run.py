@@ -1,19 +1,28 @@
-"""One new day against a full rebuild, end to end through ``coachwh run``.
+"""Streamed runs against a full rebuild, end to end through ``coachwh run``.
 
-    python benchmarks/incremental_run.py --agents 2000 --days 90
-    python benchmarks/incremental_run.py --agents 2000 --days 8     # 7 days of history
+    python benchmarks/incremental_run.py --agents 200 --days 90
+    python benchmarks/incremental_run.py --agents 2000 --days 90 --history-days 8
 
-Generates the sample stream for ``--days`` days into a side folder, moves all
-but the last day into the landing zone, and then times, each as its own
-``coachwh run`` process:
+Generates the sample stream for ``--days`` days into a side folder. With D
+the last day, it lands every day before D-1, then times, each as its own
+``coachwh run`` process, all in this one invocation so that the ratios compare
+runs made at the same moment of this machine:
 
-1. the first run (ingest of every file, first build);
-2. ``coachwh run --full-refresh`` on the same data (the full rebuild);
-3. the last day's files moved in, then ``coachwh run`` (one new day);
+1. the first run for as_of D-1 (ingest of every file, first build);
+2. ``--full-refresh`` for the same date on the same data (the full rebuild:
+   the denominator of every ratio);
+3. the same run again: nothing new (target: <= 0.05x);
+4. one micro-batch: the first of ``--slices`` time slices of day D-1, one file
+   per stream, a few hours of the day (target: <= 0.15x at 200 x 90);
+5. one new day: day D's files and as_of D (target: <= 0.1x at 2,000 x 90,
+   peak under 2 GiB).
 
-and prints wall time and peak memory (the largest resident set of the run's
-processes, dbt's included) of each. The target: (3) takes 0.2x or less of (2),
-about as long at 90 days of history as at 7, under 2 GiB.
+With ``--history-days H``, steps 1 and 5 are repeated on a second home whose
+stream holds the same agents' last H days only, and the new day at ``--days``
+of history is set against the new day at H (target: <= 1.3x: flat in history).
+
+Each line prints wall time, peak memory (the largest resident set among the
+run's processes), the ratio to the full rebuild and the run's own phase line.
 """
 
 import argparse
@@ -24,21 +33,39 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
+
+from microbatches import deliver, split_day
 
 import assets.sample_stream as sample_stream
 
 COACHWH = Path(sys.executable).parent / "coachwh"
+START = date(2026, 1, 1)
 
 
-def timed_run(home: Path, *args: str) -> tuple[float, float]:
+@dataclass(frozen=True)
+class Timed:
+    seconds: float
+    peak_gib: float
+    phases: str  # the run's own breakdown, as it printed it
+
+    def line(self, label: str, full: "Timed | None" = None) -> str:
+        ratio = f"  = {self.seconds / full.seconds:.3f}x the full rebuild" if full else ""
+        return f"{label:<34} {self.seconds:7.2f}s  peak {self.peak_gib:.2f} GiB{ratio}\n" + (
+            f"{'':<36}{self.phases}" if self.phases else ""
+        )
+
+
+def timed_run(home: Path, *args: str) -> Timed:
     """Seconds and peak GiB of one ``coachwh`` command, in a fresh process
     whose children's peak resident set is read when they end."""
     probe = (
         "import resource, subprocess, sys; "
-        "code = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL).returncode; "
-        "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss); sys.exit(code)"
+        "out = subprocess.run(sys.argv[1:], stdout=subprocess.PIPE, text=True); "
+        "print(out.stdout); "
+        "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss); sys.exit(out.returncode)"
     )
     started = time.perf_counter()
     result = subprocess.run(
@@ -49,9 +76,10 @@ def timed_run(home: Path, *args: str) -> tuple[float, float]:
     )
     seconds = time.perf_counter() - started
     if result.returncode != 0:
-        raise SystemExit(f"coachwh {' '.join(args)} failed:\n{result.stderr[-3000:]}")
-    peak_kib = int(result.stdout.strip().splitlines()[-1])
-    return seconds, peak_kib / 2**20
+        raise SystemExit(f"coachwh {' '.join(args)} failed:\n{result.stdout[-3000:]}")
+    lines = result.stdout.strip().splitlines()
+    phases = next((line for line in lines if line.startswith("phases:")), lines[0])
+    return Timed(seconds, int(lines[-1]) / 2**20, phases)
 
 
 def move_day(source: Path, landing: Path, day: date) -> int:
@@ -64,46 +92,71 @@ def move_day(source: Path, landing: Path, day: date) -> int:
     return moved
 
 
+def build_home(home: Path, agents: int, days: int, first: date) -> tuple[Path, date]:
+    """Generate ``days`` days from ``first`` into ``home/generated`` and land all
+    but the last two; returns the side folder and the last day."""
+    stream = home / "generated"
+    started = time.perf_counter()
+    summary = sample_stream.generate_sample(stream, agents=agents, days=days, start=first, seed=11)
+    print(
+        f"generated {agents} agents x {days} days: {summary.rows['auto_qa_scores']:,} "
+        f"Auto QA scores, {summary.files} files in {time.perf_counter() - started:.0f}s"
+    )
+    last = first + timedelta(days=days - 1)
+    for offset in range(days - 2):
+        move_day(stream, home / "landing", first + timedelta(days=offset))
+    return stream, last
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--agents", type=int, default=2000)
+    parser.add_argument("--agents", type=int, default=200)
     parser.add_argument("--days", type=int, default=90)
+    parser.add_argument("--slices", type=int, default=8, help="micro-batches per day")
+    parser.add_argument("--history-days", type=int, default=None)
     parser.add_argument("--interactions-per-day", type=float, default=14.0)
     parser.add_argument("--home", type=Path, default=None, help="default: a temporary folder")
     args = parser.parse_args()
     print(
         f"machine: {platform.machine()}, {os.cpu_count()} cores, python {platform.python_version()}"
     )
+    print(f"command: python benchmarks/{Path(__file__).name} {' '.join(sys.argv[1:])}")
+    sample_stream.DAILY_INTERACTIONS = args.interactions_per_day
     with tempfile.TemporaryDirectory() as tmp:
-        home = args.home or Path(tmp)
-        stream = home / "generated"
-        start = date(2026, 1, 1)
-        last = start + timedelta(days=args.days - 1)
-        sample_stream.DAILY_INTERACTIONS = args.interactions_per_day
-        started = time.perf_counter()
-        summary = sample_stream.generate_sample(
-            stream, agents=args.agents, days=args.days, start=start, seed=11
-        )
-        print(
-            f"generated {args.agents} agents x {args.days} days: "
-            f"{summary.rows['auto_qa_scores']:,} Auto QA scores, {summary.files} files "
-            f"in {time.perf_counter() - started:.0f}s"
-        )
-        landing = home / "landing"
-        for offset in range(args.days - 1):
-            move_day(stream, landing, start + timedelta(days=offset))
+        home = args.home or Path(tmp) / "home"
+        stream, last = build_home(home, args.agents, args.days, START)
+        today, yesterday = last.isoformat(), (last - timedelta(days=1)).isoformat()
 
-        first = timed_run(home, "run", "--as-of", (last - timedelta(days=1)).isoformat())
-        print(f"first run ({args.days - 1} days):        {first[0]:7.1f}s  peak {first[1]:.2f} GiB")
-        full = timed_run(home, "run", "--as-of", (last - timedelta(days=1)).isoformat(),
-                         "--full-refresh")  # fmt: skip
-        print(f"full rebuild (--full-refresh):  {full[0]:7.1f}s  peak {full[1]:.2f} GiB")
-        moved = move_day(stream, landing, last)
-        day = timed_run(home, "run", "--as-of", last.isoformat())
-        print(
-            f"one new day ({moved} files):       {day[0]:7.1f}s  peak {day[1]:.2f} GiB  "
-            f"= {day[0] / full[0]:.2f}x the full rebuild"
-        )
+        first = timed_run(home, "run", "--as-of", yesterday)
+        print(first.line(f"first run ({args.days - 2} days)"))
+        full = timed_run(home, "run", "--as-of", yesterday, "--full-refresh")
+        print(full.line("full rebuild (--full-refresh)"))
+        noop = timed_run(home, "run", "--as-of", yesterday)
+        print(noop.line("nothing new", full))
+        (batch, *_) = split_day(stream, last - timedelta(days=1), args.slices)
+        deliver(batch, home / "landing")
+        for path in stream.glob(f"*/{yesterday}.*"):
+            path.unlink()  # the rest of that day is not delivered
+        micro = timed_run(home, "run", "--as-of", yesterday)
+        print(micro.line(f"one micro-batch ({len(batch.files)} files, {batch.rows} rows)", full))
+        moved = move_day(stream, home / "landing", last)
+        day = timed_run(home, "run", "--as-of", today)
+        print(day.line(f"one new day ({moved} files)", full))
+
+        if args.history_days:
+            short_home = Path(tmp) / "short"
+            short_first = last - timedelta(days=args.history_days - 1)
+            short_stream, _ = build_home(short_home, args.agents, args.history_days, short_first)
+            timed_run(short_home, "run", "--as-of", yesterday)
+            move_day(short_stream, short_home / "landing", last - timedelta(days=1))
+            timed_run(short_home, "run", "--as-of", yesterday)
+            move_day(short_stream, short_home / "landing", last)
+            short_day = timed_run(short_home, "run", "--as-of", today)
+            print(short_day.line(f"one new day at {args.history_days} days of history"))
+            print(
+                f"one new day at {args.days} days of history / at {args.history_days} days: "
+                f"{day.seconds / short_day.seconds:.2f}x"
+            )
 
 
 if __name__ == "__main__":
