@@ -38,6 +38,7 @@ from assets.build_state import DBT_PROJECT_DIR
 from assets.ingest import raw_asset_key
 from assets.marks import MARKS_KEY, SCORES_KEY
 from assets.phases import record_phases
+from assets.warehouse_lock import hold_warehouse
 from pipelines.resources import DUCKDB_WRITER_POOL, CenterResource
 from pipelines.settings import DEFAULT_MEMORY_LIMIT, prepare_tool_environment
 
@@ -165,8 +166,19 @@ def build_dbt_assets(manifest_path: Path) -> AssetsDefinition:
         center: CenterResource,
         config: WarehouseBuildConfig,
     ) -> Iterator[Any]:
-        started = time.perf_counter()
         warehouse = Path(duckdb.database).resolve()
+        with hold_warehouse(warehouse, center.lock_timeout, context.log.info):
+            yield from build_stale(context, duckdb, center, config, warehouse)
+
+    def build_stale(
+        context: AssetExecutionContext,
+        duckdb: DuckDBResource,
+        center: CenterResource,
+        config: WarehouseBuildConfig,
+        warehouse: Path,
+    ) -> Iterator[Any]:
+        """Build the stale models among the selected ones, with their tests."""
+        started = time.perf_counter()
         memory_limit = str(duckdb.connection_config.get("memory_limit", DEFAULT_MEMORY_LIMIT))
         as_of = date.fromisoformat(config.as_of) if config.as_of else center.effective_as_of()
         vars_ = build_state.dbt_vars(center.timezone, center.min_samples)

@@ -7,12 +7,14 @@ the next run.
 """
 
 import time
+from pathlib import Path
 
 from dagster import AssetExecutionContext, AssetKey, AssetsDefinition, MaterializeResult, asset
 from dagster_duckdb import DuckDBResource
 
 from assets.landing_zone import CHANGING, ingest_pending
 from assets.phases import record_phases
+from assets.warehouse_lock import hold_warehouse
 from models.streams import STREAMS
 from pipelines.resources import DUCKDB_WRITER_POOL, CenterResource
 
@@ -33,7 +35,11 @@ def _ingest_asset(stream: str) -> AssetsDefinition:
         context: AssetExecutionContext, duckdb: DuckDBResource, center: CenterResource
     ) -> MaterializeResult:
         started = time.perf_counter()
-        with duckdb.get_connection() as conn:
+        warehouse = Path(duckdb.database)
+        with (
+            hold_warehouse(warehouse, center.lock_timeout, context.log.info),
+            duckdb.get_connection() as conn,
+        ):
             results = ingest_pending(
                 conn,
                 center.landing_dir,

@@ -5,6 +5,7 @@ downstream. The rules are in :mod:`assets.coaching_marks`."""
 
 import time
 from datetime import date
+from pathlib import Path
 
 from dagster import AssetExecutionContext, AssetKey, Config, MaterializeResult, asset
 from dagster_duckdb import DuckDBResource
@@ -12,6 +13,7 @@ from dagster_duckdb import DuckDBResource
 from assets.build_state import record_source_change
 from assets.coaching_marks import MarkRules, raise_marks
 from assets.phases import record_phases
+from assets.warehouse_lock import hold_warehouse
 from pipelines.resources import DUCKDB_WRITER_POOL, CenterResource
 
 MARKS_KEY = AssetKey(["coaching", "marks"])
@@ -48,7 +50,11 @@ def coaching_marks(
     config: MarksConfig,
 ) -> MaterializeResult:
     started = time.perf_counter()
-    with duckdb.get_connection() as conn:
+    warehouse = Path(duckdb.database)
+    with (
+        hold_warehouse(warehouse, center.lock_timeout, context.log.info),
+        duckdb.get_connection() as conn,
+    ):
         if config.as_of:
             as_of = date.fromisoformat(config.as_of)
         else:

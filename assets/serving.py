@@ -20,7 +20,7 @@ import time
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +38,7 @@ from dagster_duckdb import DuckDBResource
 
 from assets import build_state
 from assets.phases import record_phases
+from assets.warehouse_lock import hold_warehouse
 from pipelines.resources import DUCKDB_WRITER_POOL, CenterResource
 
 SERVING_FILE = "warehouse.duckdb"
@@ -142,6 +143,7 @@ def publish_snapshot(
     serving_dir.mkdir(parents=True, exist_ok=True)
     parquet_dir = serving_dir / PARQUET_DIR
     parquet_dir.mkdir(exist_ok=True)
+    remove_leftovers(serving_dir)
     tag = uuid.uuid4().hex
     tmp = serving_dir / f".{SERVING_FILE}.{tag}.tmp"
     previous = serving_path(serving_dir)
@@ -221,6 +223,20 @@ def publish_snapshot(
         support_tables=support_counts,
         copied=copied,
     )
+
+
+def remove_leftovers(serving_dir: Path) -> list[Path]:
+    """Remove the temporary files a killed publish left behind (the new file,
+    its WAL, Parquet parts). Only one publish runs at a time (the writer
+    holds the warehouse), so no temporary file here belongs to a live one."""
+    leftovers = [
+        *serving_dir.glob(f".{SERVING_FILE}.*.tmp"),
+        *serving_dir.glob(f".{SERVING_FILE}.*.tmp.wal"),
+        *(serving_dir / PARQUET_DIR).glob(".*.parquet.*.tmp"),
+    ]
+    for leftover in leftovers:
+        leftover.unlink(missing_ok=True)
+    return leftovers
 
 
 def _refresh_support_table(
@@ -450,23 +466,8 @@ def build_serving_snapshot_asset(upstream_marts: Sequence[AssetKey]) -> AssetsDe
         center: CenterResource,
     ) -> MaterializeResult:
         started = time.perf_counter()
-        published_at = datetime.now(UTC)
-        with duckdb.get_connection() as conn:
-            previous = build_state.last_publish(conn)
-            as_of = build_state.build_as_of(conn) or center.effective_as_of()
-            built = {
-                uid.rsplit(".", 1)[-1]
-                for uid, build in build_state.model_builds(conn).items()
-                if previous is None or build.built_at > previous.published_at
-            }
-        result = publish_snapshot(Path(duckdb.database), serving.serving_dir, changed=built)
-        fingerprint = build_state.build_fingerprint(
-            build_state.dbt_vars(center.timezone, center.min_samples)
-        )
-        with duckdb.get_connection() as conn:
-            build_state.record_publish(
-                conn, context.run.run_id, as_of, fingerprint, published_at, result.copied
-            )
+        with hold_warehouse(Path(duckdb.database), center.lock_timeout, context.log.info):
+            result, as_of = _publish_changed(context, duckdb, serving, center)
         context.log.info(
             f"published {len(result.tables)} marts for {as_of} to {result.path}: "
             f"{len(result.copied)} copied anew ({', '.join(result.copied) or 'none'}), "
@@ -485,3 +486,30 @@ def build_serving_snapshot_asset(upstream_marts: Sequence[AssetKey]) -> AssetsDe
         )
 
     return serving_snapshot
+
+
+def _publish_changed(
+    context: AssetExecutionContext,
+    duckdb: DuckDBResource,
+    serving: ServingResource,
+    center: CenterResource,
+) -> tuple[SnapshotResult, date]:
+    """Publish the marts built since the last publish, and record the publish."""
+    published_at = datetime.now(UTC)
+    with duckdb.get_connection() as conn:
+        previous = build_state.last_publish(conn)
+        as_of = build_state.build_as_of(conn) or center.effective_as_of()
+        built = {
+            uid.rsplit(".", 1)[-1]
+            for uid, build in build_state.model_builds(conn).items()
+            if previous is None or build.built_at > previous.published_at
+        }
+    result = publish_snapshot(Path(duckdb.database), serving.serving_dir, changed=built)
+    fingerprint = build_state.build_fingerprint(
+        build_state.dbt_vars(center.timezone, center.min_samples)
+    )
+    with duckdb.get_connection() as conn:
+        build_state.record_publish(
+            conn, context.run.run_id, as_of, fingerprint, published_at, result.copied
+        )
+    return result, as_of

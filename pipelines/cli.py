@@ -44,6 +44,13 @@ def _configure(
     memory_limit: Annotated[
         str | None, typer.Option(envvar="COACHWH_MEMORY_LIMIT", help="DuckDB's memory budget.")
     ] = None,
+    lock_timeout: Annotated[
+        float | None,
+        typer.Option(
+            envvar="COACHWH_LOCK_TIMEOUT",
+            help="Seconds a run waits for a warehouse another process holds.",
+        ),
+    ] = None,
 ) -> None:
     """Resolve the settings once for every command."""
     values = {
@@ -55,6 +62,7 @@ def _configure(
         "timezone": timezone,
         "min_samples": min_samples,
         "memory_limit": memory_limit,
+        "lock_timeout": lock_timeout,
     }
     _state["settings"] = Settings(**{k: v for k, v in values.items() if v is not None})
 
@@ -182,19 +190,30 @@ def run(
     """Ingest pending files, build the warehouse for --as-of, and summarise."""
     settings = _settings(_parse_date(as_of, "--as-of"))
     started = time.perf_counter()
-    if not full_refresh:
-        # Answered before Dagster and dbt are even imported: a run with
-        # nothing to do costs next to nothing.
-        from assets.build_state import build_fingerprint, dbt_vars, nothing_new
+    from assets.build_state import build_fingerprint, dbt_vars, nothing_new
+    from assets.warehouse_lock import WarehouseBusyError, hold_warehouse
 
-        fingerprint = build_fingerprint(dbt_vars(settings.timezone, settings.min_samples))
-        reason = nothing_new(
-            settings.warehouse_path, settings.landing_dir, settings.effective_as_of(), fingerprint
-        )
-        if reason:
-            _say(f"{reason}: no dbt work, no publish ({time.perf_counter() - started:.2f}s)")
-            return
-    ok = run_pipeline(settings, full_refresh=full_refresh)
+    try:
+        # One writer at a time: wait for a run (or a reader) holding the file.
+        with hold_warehouse(settings.warehouse_path, settings.lock_timeout, say=_say):
+            # Answered before Dagster and dbt are even imported: a run with
+            # nothing to do costs next to nothing.
+            fingerprint = build_fingerprint(dbt_vars(settings.timezone, settings.min_samples))
+            reason = None
+            if not full_refresh:
+                reason = nothing_new(
+                    settings.warehouse_path,
+                    settings.landing_dir,
+                    settings.effective_as_of(),
+                    fingerprint,
+                )
+            if reason:
+                _say(f"{reason}: no dbt work, no publish ({time.perf_counter() - started:.2f}s)")
+                return
+            ok = run_pipeline(settings, full_refresh=full_refresh)
+    except WarehouseBusyError as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(1) from error
     _say(f"run {'succeeded' if ok else 'FAILED'} in {time.perf_counter() - started:.1f}s")
     _print_summary(settings)
     if not ok:

@@ -6,6 +6,7 @@ from pathlib import Path
 from dagster import ConfigurableResource
 from dagster_duckdb import DuckDBResource
 
+from assets.warehouse_lock import DEFAULT_LOCK_TIMEOUT_S
 from pipelines.settings import Settings, prepare_tool_environment, today_in
 
 # Every asset that writes the working DuckDB file runs in this pool, limited
@@ -20,6 +21,7 @@ class CenterResource(ConfigurableResource):
     timezone: str = "UTC"
     as_of: str | None = None
     min_samples: int = 3
+    lock_timeout: float = DEFAULT_LOCK_TIMEOUT_S  # seconds a writer waits for the warehouse
 
     @property
     def landing_dir(self) -> Path:
@@ -42,5 +44,6 @@ def build_resources(settings: Settings) -> dict[str, object]:
             timezone=settings.timezone,
             as_of=settings.as_of.isoformat() if settings.as_of else None,
             min_samples=settings.min_samples,
+            lock_timeout=settings.lock_timeout,
         ),
     }

@@ -14,6 +14,8 @@ from zoneinfo import ZoneInfo
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from assets.warehouse_lock import DEFAULT_LOCK_TIMEOUT_S
+
 # Neither dbt nor Dagster may wait on the network for telemetry.
 QUIET_ENV = {"DBT_SEND_ANONYMOUS_USAGE_STATS": "false", "DAGSTER_DISABLE_TELEMETRY": "true"}
 
@@ -52,6 +54,11 @@ class Settings(BaseSettings):
     min_samples: int = Field(default=3, ge=1, description="fewest scores a window needs")
     memory_limit: str = Field(
         default=DEFAULT_MEMORY_LIMIT, description="DuckDB's memory budget; past it, it spills"
+    )
+    lock_timeout: float = Field(
+        default=DEFAULT_LOCK_TIMEOUT_S,
+        ge=0,
+        description="seconds a run waits for a warehouse another process holds",
     )
 
     @field_validator("timezone")
