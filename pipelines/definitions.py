@@ -17,7 +17,7 @@ from pipelines.settings import Settings
 def build_definitions(settings: Settings) -> Definitions:
     """Definitions for one configuration (the CLI and tests pass their own)."""
     project = dbt_project()
-    warehouse_assets = [*ingest_assets, build_dbt_assets(project.manifest_path), coaching_marks]
+    warehouse_assets = [ingest_assets, build_dbt_assets(project.manifest_path), coaching_marks]
     serving = ServingResource(serving=str(settings.serving_dir), exports=str(settings.exports_dir))
     return Definitions(
         assets=[
