@@ -50,6 +50,7 @@ def coaching_marks(
     config: MarksConfig,
 ) -> MaterializeResult:
     started = time.perf_counter()
+    context.log.info("raising the coaching marks")
     warehouse = Path(duckdb.database)
     with (
         hold_warehouse(warehouse, center.lock_timeout, context.log.info),

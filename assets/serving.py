@@ -466,6 +466,7 @@ def build_serving_snapshot_asset(upstream_marts: Sequence[AssetKey]) -> AssetsDe
         center: CenterResource,
     ) -> MaterializeResult:
         started = time.perf_counter()
+        context.log.info(f"publishing the serving snapshot to {serving.serving_dir}")
         with hold_warehouse(Path(duckdb.database), center.lock_timeout, context.log.info):
             result, as_of = _publish_changed(context, duckdb, serving, center)
         context.log.info(
