@@ -166,6 +166,33 @@ def models_to_rebuild(
     return [node for node in selected if node in stale]
 
 
+MARKS_SOURCES = ("coaching.marks", "coaching.refused_events")
+
+
+def coaching_due(
+    parents: Mapping[str, Iterable[str]],
+    source_names: Mapping[str, str],
+    scores: str,
+    changes: Mapping[str, datetime],
+    builds: Mapping[str, ModelBuild],
+    fingerprint: str,
+    publish: "Publish | None",
+) -> bool:
+    """Whether the coaching run (marks, the marts downstream, the snapshot)
+    has work left although nothing upstream changed: a run died after the
+    scores were built and before it published. So: the marks are older than
+    the scores, or a model is stale, or a model was built after the last
+    publish."""
+    scores_build = builds.get(scores)
+    marks_at = min((changes.get(s, NEVER) for s in MARKS_SOURCES), default=NEVER)
+    if scores_build is not None and marks_at < scores_build.built_at:
+        return True
+    if models_to_rebuild(parents, source_names, list(parents), changes, builds, fingerprint):
+        return True
+    published_at = publish.published_at if publish is not None else NEVER
+    return any(build.built_at > published_at for build in builds.values())
+
+
 @dataclass(frozen=True)
 class Publish:
     as_of: date

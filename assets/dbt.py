@@ -195,17 +195,23 @@ def build_dbt_assets(manifest_path: Path) -> AssetsDefinition:
                 context.log.info(f"new date {as_of}: the models that read it are stale")
             changes = build_state.source_changes(conn)
             builds = build_state.model_builds(conn)
+            publish = build_state.last_publish(conn)
         if config.full_refresh or not config.only_stale:
             stale = selected
         else:
             stale = build_state.models_to_rebuild(
                 parents, sources, selected, changes, builds, fingerprint
             )
-        # The asset sensor on the scores starts the coaching run (the marks and
-        # every mart downstream of them), and every stream reaches those marts:
-        # whenever anything is rebuilt, so are the scores (a small table).
-        if stale and scores in selected and scores not in stale:
-            stale.append(scores)
+        # The asset sensor on the scores starts the coaching run (the marks, the
+        # marts downstream of them, the snapshot), and every stream reaches
+        # those marts: whenever anything is rebuilt, or the coaching run is due
+        # (a run died before it ended), the scores are rebuilt (a small table).
+        if scores in selected and scores not in stale:
+            due = stale or build_state.coaching_due(
+                parents, sources, scores, changes, builds, fingerprint, publish
+            )
+            if due:
+                stale.append(scores)
         if not stale:
             context.log.info(f"nothing changed upstream of the {len(selected)} selected models")
             record_phases(context, {"dbt parse": time.perf_counter() - started})
