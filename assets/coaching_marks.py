@@ -90,7 +90,8 @@ select
     scores.agent_id, scores.attribute_id,
     case
         when is_compliance and below_target_n > 0 then 'compliance_breach'
-        when current_n >= $min_samples and current_score < target_score then 'below_target'
+        -- the mart's gap is exact: a score equal to its target is not below it
+        when current_n >= $min_samples and gap > 0 then 'below_target'
     end as reason,
     current_score, target_score, gap, current_n as n, below_target_n,
     (below_target_n / current_n) * (weight / active_weight) * greatest(gap, 0)

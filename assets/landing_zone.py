@@ -270,11 +270,19 @@ def _variant_failure(contract: StreamContract, model: type) -> str:
     return _first_failure(checks)
 
 
+def _half_even_sql(value: str, decimals: int) -> str:
+    """A DOUBLE kept to ``decimals`` places as models.base.HalfEven keeps it:
+    its shortest text, read as a DECIMAL, rounded half-even (DuckDB's round()
+    and its text-to-DECIMAL cast round half away from zero). NULL past 10^14,
+    far outside any range such a field allows."""
+    return f"round_even(try_cast({value}::varchar as decimal(38, 24)), {decimals})::double"
+
+
 def validated_sql(contract: StreamContract, typed_rows: str) -> str:
     """Typed rows checked against every rule of the contract: each column with
-    its default applied, and ``failed_field``, the first field that breaks the
-    contract (NULL for a valid row). Every check derives from the pydantic
-    contract, so the two cannot drift."""
+    its default applied and kept to its decimals, and ``failed_field``, the
+    first field that breaks the contract (NULL for a valid row). Every check
+    derives from the pydantic contract, so the two cannot drift."""
     tag = contract.discriminator
     if tag:
         tags = ", ".join(_sql_literal(t) for t in contract.variants)
@@ -292,6 +300,8 @@ def validated_sql(contract: StreamContract, typed_rows: str) -> str:
     columns = []
     for column in contract.columns:
         value = f'"{column.name}"'
+        if column.decimals is not None:
+            value = _half_even_sql(value, column.decimals)
         if column.default is not None:
             value = f"coalesce({value}, {_sql_literal(column.default)})"
         owners = [t for t, m in contract.variants.items() if column.name in m.model_fields]

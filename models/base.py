@@ -7,7 +7,9 @@ breaking ingest.
 """
 
 import re
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Annotated, Any, ClassVar
 
 from pydantic import (
@@ -16,8 +18,10 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    GetCoreSchemaHandler,
     ValidationInfo,
 )
+from pydantic_core import CoreSchema, core_schema
 
 
 def _assume_utc(value: datetime) -> datetime:
@@ -56,7 +60,31 @@ Timestamp = Annotated[datetime, BeforeValidator(_iso_8601), AfterValidator(_assu
 Day = Annotated[date, BeforeValidator(_iso_8601)]
 Identifier = Annotated[str, Field(min_length=1)]
 Number = Annotated[float, BeforeValidator(_not_a_bool)]
-Score = Annotated[Number, Field(ge=0, le=100)]
+
+
+@dataclass(frozen=True)
+class HalfEven:
+    """A number kept to ``decimals`` places, rounded half-even (DESIGN.md
+    section 3). What is rounded is the number as written: the shortest text
+    that reads back as the same float, so 71.2345 is 71.234 and 71.2355 is
+    71.236, as on paper. The range is checked before rounding. Ingest's bulk
+    SQL reads this marker and rounds the same way (models.streams)."""
+
+    decimals: int
+
+    def __get_pydantic_core_schema__(
+        self, source: Any, handler: GetCoreSchemaHandler
+    ) -> CoreSchema:
+        return core_schema.no_info_after_validator_function(self.round, handler(source))
+
+    def round(self, value: float) -> float:
+        kept = Decimal(repr(value)).quantize(Decimal(1).scaleb(-self.decimals), ROUND_HALF_EVEN)
+        return float(kept) + 0.0  # + 0.0: a -0.0 is 0, as in SQL
+
+
+# Auto QA engines and audit forms do not score finer than 3 decimals.
+SCORE_DECIMALS = 3
+Score = Annotated[Number, Field(ge=0, le=100), HalfEven(SCORE_DECIMALS)]
 
 
 class StreamRecord(BaseModel):

@@ -2,7 +2,7 @@
 derive from.
 
 Each stream's pydantic contract is read once into a list of :class:`Column`
-specs (type, requiredness, default, range, enum). Ingest builds the raw tables
+specs (type, requiredness, default, range, enum, decimals kept). Ingest builds the raw tables
 and its bulk SQL checks from those specs, and asks pydantic only for the
 readable reason of a rejected row, so the contract is stated once.
 """
@@ -18,7 +18,7 @@ from pydantic import TypeAdapter, ValidationError
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
-from models.base import StreamRecord
+from models.base import HalfEven, StreamRecord
 from models.coaching import CoachingEvent, CoachingEventVariant
 from models.evaluations import Evaluation, EvaluationReview
 from models.interactions import AutoQaScore, Interaction
@@ -59,6 +59,8 @@ class Column:
     le: float | None = None
     min_length: int | None = None
     item_min_length: int | None = None
+    # Places the value is kept to, rounded half-even (models.base.HalfEven).
+    decimals: int | None = None
 
     @property
     def sql_type(self) -> str:
@@ -115,6 +117,7 @@ def _column(name: str, info: FieldInfo) -> Column:
         le=getattr(bounds.get(annotated_types.Le), "le", None),
         min_length=getattr(bounds.get(annotated_types.MinLen), "min_length", None),
         item_min_length=getattr(item_bounds.get(annotated_types.MinLen), "min_length", None),
+        decimals=getattr(bounds.get(HalfEven), "decimals", None),
     )
 
 

@@ -1,16 +1,49 @@
 {#- Window statistics from the daily aggregates' n, sum and sum of squares,
-    so a window of any length costs one pass over its days. -#}
+    so a window of any length costs one pass over its days. The sums are exact
+    (DECIMAL and integers, macros/scores.sql); each statistic does its exact
+    arithmetic first and one final division as a DOUBLE, so a build gives the
+    same bits whatever the order DuckDB summed in. -#}
 
+{#- The final division: the one place an exact sum becomes a DOUBLE. -#}
 {% macro mean_from_sums(total, n) -%}
-    ({{ total }} / nullif({{ n }}, 0))
+    (({{ total }})::double / nullif({{ n }}, 0)::double)
 {%- endmacro %}
 
-{#- Sample variance (n - 1). Clamped at 0: the sum-of-squares form can come
-    out a hair below zero for identical scores. -#}
+{#- target - mean, with the exact numerator target * n - total: zero when the
+    mean equals the target, positive exactly when it is below. -#}
+{% macro gap_from_sums(target, total, n) -%}
+    {{ mean_from_sums('(' ~ target ~ ') * (' ~ n ~ ') - (' ~ total ~ ')', n) }}
+{%- endmacro %}
+
+{#- Whether a window's mean is at or above a target, compared exactly: a mean
+    equal to its target is at target. Null for an empty window. -#}
+{% macro mean_at_or_above(total, n, target) -%}
+    (case when ({{ n }}) > 0 then ({{ total }}) >= ({{ target }}) * ({{ n }}) end)
+{%- endmacro %}
+
+{#- Sample variance (n - 1), as (n * sum_sq - sum^2) / (n (n - 1)): the
+    numerator is exact, so never below zero. -#}
 {% macro variance_from_sums(n, total, total_sq) -%}
     (case
         when {{ n }} > 1
-            then greatest(({{ total_sq }} - {{ total }} * {{ total }} / {{ n }}) / ({{ n }} - 1), 0)
+            then {{ mean_from_sums(
+                '(' ~ n ~ ') * (' ~ total_sq ~ ') - (' ~ total ~ ') * (' ~ total ~ ')',
+                '(' ~ n ~ ') * ((' ~ n ~ ') - 1)'
+            ) }}
+    end)
+{%- endmacro %}
+
+{#- Pearson's correlation of two samples from their exact sums; null where
+    either sample has no spread. -#}
+{% macro correlation_from_sums(n, sum_a, sum_b, sum_ab, sum_sq_a, sum_sq_b) -%}
+    (case
+        when ({{ n }}) * ({{ sum_sq_a }}) - ({{ sum_a }}) * ({{ sum_a }}) > 0
+            and ({{ n }}) * ({{ sum_sq_b }}) - ({{ sum_b }}) * ({{ sum_b }}) > 0
+            then (({{ n }}) * ({{ sum_ab }}) - ({{ sum_a }}) * ({{ sum_b }}))::double
+                / sqrt(
+                    (({{ n }}) * ({{ sum_sq_a }}) - ({{ sum_a }}) * ({{ sum_a }}))::double
+                    * (({{ n }}) * ({{ sum_sq_b }}) - ({{ sum_b }}) * ({{ sum_b }}))::double
+                )
     end)
 {%- endmacro %}
 

@@ -273,3 +273,20 @@ def test_a_grouped_mark_becomes_assigned_when_the_group_is_dispatched(center: Ce
     center.run(AS_OF)
     assert [m["state"] for m in center.marks()] == ["assigned"]
     assert center.refusals() == []
+
+
+def test_a_score_equal_to_its_target_gets_no_mark(center: Center) -> None:
+    # DESIGN.md section 3: three scores of 80.001 against a target of 80.001
+    # are at target. The mart's gap is exact (0); its mean, 240.003 / 3 as a
+    # double, is 80.00099999999999, a hair under the target: the mark rule
+    # reads the gap, never the mean against the target.
+    center.conn.execute(
+        "insert into marts.agent_attribute_scores values "
+        "('a1', 'empathy', ?, 240.003 / 3, 3, 80.001, 0.0, 0, 2.0, false, true)",
+        [AS_OF],
+    )
+    assert center.conn.execute(
+        "select current_score < target_score from marts.agent_attribute_scores"
+    ).fetchone() == (True,)
+    raise_marks(center.conn, MarkRules(as_of=AS_OF, min_samples=3))
+    assert center.marks() == []

@@ -168,6 +168,74 @@ def test_parquet_rows_are_validated_like_json(landing, conn, tmp_path) -> None:
     assert line == 2 and reason.startswith("channel:")
 
 
+# A score as written, and the score kept (DESIGN.md section 3: 3 decimals,
+# rounded half-even). Worked by hand: a tie (a 5 in the 4th decimal and
+# nothing after it) goes to the even 3rd decimal; anything past the tie goes
+# to the nearest. 0.0625 and 0.1875 are ties even in binary, so no reading of
+# the float can tip them.
+KEPT_SCORES = {
+    "71.2345": 71.234,  # tie, 4 is even: stays
+    "71.2355": 71.236,  # tie, 5 is odd: up to 6
+    "71.2365": 71.236,  # tie, 6 is even: stays (round() would give 71.237)
+    "0.0625": 0.062,  # tie, 2 is even: stays
+    "0.1875": 0.188,  # tie, 7 is odd: up to 8
+    "99.9995": 100.0,  # tie, 9 is odd: up, carried to 100 (in range as written)
+    "71.23451": 71.235,  # past the tie: up
+    "71.2344999": 71.234,  # short of the tie: down
+    "0.0004": 0.0,
+    "80": 80.0,
+}
+
+
+@pytest.mark.parametrize("path", ["fast-path", "line-by-line", "parquet"])
+def test_scores_are_kept_to_3_decimals_rounded_half_even(landing, conn, tmp_path, path) -> None:
+    rows = [
+        {**VALID_ROWS["auto_qa_scores"], "event_id": f"q{n}", "score": float(written)}
+        for n, written in enumerate(KEPT_SCORES)
+    ]
+    if path == "parquet":
+        source = tmp_path / "rows.json"
+        source.write_text("\n".join(json.dumps(r) for r in rows))
+        (landing / "auto_qa_scores").mkdir(parents=True)
+        with duckdb.connect() as scratch:
+            scratch.execute(
+                f"copy (select * from read_json('{source}')) "
+                f"to '{landing / 'auto_qa_scores' / 'd.parquet'}' (format parquet)"
+            )
+    else:
+        # The written text itself, not Python's float of it.
+        lines = [
+            json.dumps(row).replace(repr(row["score"]), written)
+            for row, written in zip(rows, KEPT_SCORES, strict=True)
+        ]
+        if path == "line-by-line":
+            lines.append("not JSON: the file is read line by line")
+        write_lines(landing, "auto_qa_scores", "d.jsonl", lines)
+    ingest_pending(conn, landing)
+    kept = dict(conn.execute("select event_id, score from raw.auto_qa_scores").fetchall())
+    assert [kept[f"q{n}"] for n in range(len(KEPT_SCORES))] == list(KEPT_SCORES.values())
+    # pydantic keeps the same value, the one the bulk SQL stores
+    for row, expected in zip(rows, KEPT_SCORES.values(), strict=True):
+        assert STREAMS["auto_qa_scores"].validate(row).score == expected
+
+
+def test_a_target_score_is_kept_like_a_score_and_its_range_is_checked_as_written(
+    landing, conn
+) -> None:
+    attribute = VALID_ROWS["attributes"]
+    lines = [
+        json.dumps({**attribute, "attribute_id": "a", "target_score": 72.0005}),  # tie: 72.000
+        json.dumps({**attribute, "attribute_id": "b", "target_score": 100.0004}),  # > 100
+    ]
+    write_lines(landing, "attributes", "d.jsonl", lines)
+    ingest_pending(conn, landing)
+    assert conn.execute("select attribute_id, target_score from raw.attributes").fetchall() == [
+        ("a", 72.0)
+    ]
+    ((reason,),) = conn.execute("select reason from ingest.rejected_rows").fetchall()
+    assert reason.startswith("target_score:")
+
+
 def test_the_same_file_twice_and_the_same_event_in_two_files_change_nothing(landing, conn) -> None:
     write_lines(landing, "auto_qa_scores", "a.jsonl", [score("q1"), score("q2")])
     ingest_pending(conn, landing)

@@ -56,8 +56,9 @@ goals as (
         bool_and(coalesce(
             case
                 when assignments.target_score is not null
-                    then {{ mean_from_sums('attribute_windows.current_sum', 'attribute_windows.current_n') }}
-                        >= assignments.target_score
+                    then {{ mean_at_or_above(
+                        'attribute_windows.current_sum', 'attribute_windows.current_n', 'assignments.target_score'
+                    ) }}
                 else {{ trend(
                     mean_from_sums('attribute_windows.current_sum', 'attribute_windows.current_n')
                     ~ ' - ' ~ mean_from_sums('attribute_windows.at_assigned_sum', 'attribute_windows.at_assigned_n'),

@@ -57,7 +57,7 @@ final as (
         min(evaluation_rows.evaluator_id) as evaluator_id,
         min(evaluation_rows.interaction_at) as interaction_at,
         max(evaluation_rows.evaluated_at) as evaluated_at,
-        {{ weighted_mean('evaluation_rows.audit_score', 'coalesce(attributes.weight, 1.0)') }} as audit_score,
+        {{ weighted_mean('evaluation_rows.audit_score', 'coalesce(attributes.weight, ' ~ exact_weight('1') ~ ')') }} as audit_score,
         count(*) as attributes_n,
         greatest(max(evaluation_rows._ingested_at), max(attributes._ingested_at)) as _ingested_at
     from evaluation_rows

@@ -82,7 +82,7 @@ interaction_rows as (
 weighted as (
     select
         interaction_rows.*,
-        coalesce(attributes.weight, 1.0) as weight,
+        coalesce(attributes.weight, {{ exact_weight('1') }}) as weight,
         attributes._ingested_at as attribute_ingested_at
     from interaction_rows
     left join attributes using (attribute_id)

@@ -61,7 +61,8 @@ final as (
         day_interactions.queue,
         day_interactions.channel,
         count(*) as interactions_n,
-        sum(day_interactions.handle_time_s) as handle_time_sum_s,
+        -- kept to the millisecond, so the sum is exact
+        sum(day_interactions.handle_time_s::decimal(38, 3)) as handle_time_sum_s,
         count(scored_interactions.kore_evaluation_score) as qa_scored_n,
         coalesce(sum(scored_interactions.kore_evaluation_score), 0) as qa_score_sum,
         greatest(max(day_interactions._ingested_at), max(scored_interactions._ingested_at)) as _ingested_at,

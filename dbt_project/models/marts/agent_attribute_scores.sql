@@ -33,13 +33,13 @@ final as (
         {{ as_of_date() }} as as_of_date,
         {{ mean_from_sums('current_window.current_sum', 'current_window.current_n') }} as current_score,
         current_window.current_n,
-        attributes.target_score,
-        attributes.target_score
-            - {{ mean_from_sums('current_window.current_sum', 'current_window.current_n') }} as gap,
+        attributes.target_score::double as target_score,
+        {{ gap_from_sums('attributes.target_score', 'current_window.current_sum', 'current_window.current_n') }}
+            as gap,
         current_window.below_target_n,
         agents.team,
         attributes.attribute_name,
-        attributes.weight,
+        attributes.weight::double as weight,
         attributes.is_compliance,
         attributes.is_active as attribute_is_active
     from current_window

@@ -36,8 +36,8 @@ final as (
             coalesce(mapped_attributes.attribute_ids, []::varchar[]),
             lambda attribute_id: list_contains(scored_interactions.scored_attribute_ids, attribute_id)
         ) as attribute_ids,
-        scored_interactions.kore_evaluation_score,
-        scored_interactions.audit_score,
+        scored_interactions.kore_evaluation_score::double as kore_evaluation_score,
+        scored_interactions.audit_score::double as audit_score,
         interactions.sentiment_score,
         matched.reviewed
     from matched

@@ -36,7 +36,7 @@ final as (
         tracked.status,
         tracked.agent_status,
         tracked.plan_status,
-        assignments.target_score,
+        assignments.target_score::double as target_score,
         assignments.target_date,
         assignments.feedback,
         assignments.action_plan,

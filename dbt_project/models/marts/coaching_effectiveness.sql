@@ -113,7 +113,7 @@ target_reached as (
         on attribute_days.agent_id = coached.agent_id
         and attribute_days.attribute_id = coached.attribute_id
         and attribute_days.interaction_date >= coached.assigned_date
-    where {{ mean_from_sums('attribute_days.score_sum', 'attribute_days.scores_n') }} >= attributes.target_score
+    where {{ mean_at_or_above('attribute_days.score_sum', 'attribute_days.scores_n', 'attributes.target_score') }}
     group by coached.assignment_id, coached.attribute_id, coached.assigned_date
 ),
 

@@ -60,8 +60,8 @@ scored as (
         cycle_scores.*,
         {{ mean_from_sums('cycle_scores.score_sum', 'cycle_scores.scores_n') }} as current_score,
         attributes.target_score,
-        attributes.target_score
-            - {{ mean_from_sums('cycle_scores.score_sum', 'cycle_scores.scores_n') }} as gap,
+        {{ gap_from_sums('attributes.target_score', 'cycle_scores.score_sum', 'cycle_scores.scores_n') }}
+            as gap,
         case when attributes.is_compliance then cycle_scores.below_target_n else 0 end
             as compliance_flags_n,
         coalesce(attributes.is_active, true) and attributes.target_score is not null as may_be_focus
@@ -102,7 +102,7 @@ evidence as (
             {
                 'interaction_id': window_scores.interaction_id,
                 'interaction_at': window_scores.interaction_at,
-                'score': window_scores.score
+                'score': window_scores.score::double
             }
             order by window_scores.score, window_scores.interaction_at, window_scores.interaction_id
         )[1:3] as evidence
@@ -123,7 +123,7 @@ final as (
         {{ as_of_date() }} - ({{ cycle_days }} * current_cycle.cycle_index)::integer as cycle_end,
         current_cycle.attribute_id,
         current_cycle.current_score,
-        current_cycle.target_score,
+        current_cycle.target_score::double as target_score,
         current_cycle.gap,
         current_cycle.is_focus,
         current_cycle.below_target_n,

@@ -18,7 +18,7 @@ final as (
         evaluations.agent_id,
         evaluations.interaction_date,
         interactions.queue,
-        evaluations.audit_score,
+        evaluations.audit_score::double as audit_score,
         evaluations.review_status,
         evaluations.dispute_rounds,
         evaluations.review_tab as tab,

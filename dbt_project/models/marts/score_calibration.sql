@@ -34,11 +34,11 @@ counted as (
         attribute_id,
         week,
         count(*) as n,
-        avg(abs(auto_qa_score - audit_score)) as mean_abs_diff,
-        case
-            when stddev_pop(auto_qa_score) > 0 and stddev_pop(audit_score) > 0
-                then corr(auto_qa_score, audit_score)
-        end as correlation,
+        {{ mean_from_sums('sum(abs(auto_qa_score - audit_score))', 'count(*)') }} as mean_abs_diff,
+        {{ correlation_from_sums(
+            'count(*)', 'sum(auto_qa_score)', 'sum(audit_score)', 'sum(auto_qa_score * audit_score)',
+            'sum(auto_qa_score * auto_qa_score)', 'sum(audit_score * audit_score)'
+        ) }} as correlation,
         count(auto_qa_passed) as verdicts_n,
         count(*) filter (where auto_qa_passed = audit_passed) as agreed_n,
         count(*) filter (where auto_qa_passed) as auto_qa_passed_n,

@@ -8,8 +8,8 @@ renamed as (
     select
         attribute_id,
         name as attribute_name,
-        target_score,
-        coalesce(weight, 1.0) as weight,
+        {{ exact_score('target_score') }} as target_score,
+        {{ exact_weight('coalesce(weight, 1.0)') }} as weight,
         coalesce(is_compliance, false) as is_compliance,
         coalesce(active, true) as is_active,
         updated_at,

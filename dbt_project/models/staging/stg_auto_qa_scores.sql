@@ -28,7 +28,7 @@ renamed as (
         agent_id,
         attribute_id,
         interaction_at,
-        score as auto_qa_score,
+        {{ exact_score('score') }} as auto_qa_score,
         scored_at,
         evidence_quote,
         evidence_offset_s,

@@ -24,7 +24,7 @@ renamed as (
         feedback,
         action_plan,
         follow_up_date,
-        target_score,
+        {{ exact_score('target_score') }} as target_score,
         target_date,
         note,
         _ingested_at

@@ -17,7 +17,7 @@ renamed as (
         interaction_at,
         evaluated_at,
         {{ local_date('evaluated_at') }} as evaluated_date,
-        score as audit_score,
+        {{ exact_score('score') }} as audit_score,
         _ingested_at
     from source
 ),
