@@ -119,6 +119,7 @@ def digest(home: Path, table: str, ignore: set[str] = LINEAGE) -> str:
 
 
 def state(home: Path) -> dict[str, str]:
-    """Digests of every raw table, the ledger and every mart."""
-    names = [*tables(home, ("raw", "marts")), "ingest.file_ledger"]
+    """Digests of every table the pipeline builds from the landing zone (raw,
+    staging, intermediate, marts) and of the ledger."""
+    names = [*tables(home, ("raw", "staging", "intermediate", "marts")), "ingest.file_ledger"]
     return {name: digest(home, name) for name in names}

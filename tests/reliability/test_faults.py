@@ -92,8 +92,8 @@ def test_two_clean_builds_are_bit_identical(landing_files: Path, tmp_path: Path)
         land(sorted(landing_files.rglob("*.*")), landing_files, home / "landing")
         run(home)
     one, other = state(first), state(second)
-    assert len(one) >= 7 + 16 + 1
-    assert one == other
+    assert len(one) >= 7 + 16 + 1  # raw tables, marts, the ledger at least
+    assert [table for table in one if one[table] != other[table]] == []
 
 
 def test_two_runs_at_once_end_well_one_after_the_other(
