@@ -8,21 +8,22 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from assets.coaching_marks import MarkRules, raise_marks
+from assets.coaching_marks import MarkRules, MarksResult, raise_marks
 
 AS_OF = date(2026, 11, 20)
 
 _TABLES = """
-create schema marts; create schema staging; create schema intermediate;
-create table marts.agent_attribute_scores (
-    agent_id varchar, attribute_id varchar, as_of_date date, current_score double,
-    current_n bigint, target_score double, gap double, below_target_n bigint,
-    weight double, is_compliance boolean, attribute_is_active boolean);
-create table staging.stg_attributes (attribute_id varchar, weight double, is_active boolean);
+create schema staging; create schema intermediate;
+create table staging.stg_attributes (
+    attribute_id varchar, target_score double, weight double, is_compliance boolean,
+    is_active boolean);
 create table intermediate.int_interaction_scores_resolved (
     interaction_id varchar, attribute_id varchar, agent_id varchar,
     interaction_at timestamptz, interaction_date date, auto_qa_score double,
     auto_qa_event_id varchar, is_scored boolean);
+create table intermediate.int_agent_attribute_days_aggregated (
+    agent_id varchar, attribute_id varchar, interaction_date date, scores_n bigint,
+    score_sum double, below_target_n bigint);
 create table staging.stg_auto_qa_scores (
     event_id varchar, evidence_quote varchar, evidence_offset_s double);
 create table staging.stg_interactions (interaction_id varchar, agent_id varchar);
@@ -35,8 +36,11 @@ create table staging.stg_coaching_events (
 
 # Scorecard: empathy (target 80, weight 2), greeting (target 70, weight 1),
 # disclosure (compliance, target 90, weight 1): 4 active weight points.
-ATTRIBUTES = [("empathy", 2.0, True), ("greeting", 1.0, True), ("disclosure", 1.0, True)]
-TARGETS = {"empathy": 80.0, "greeting": 70.0, "disclosure": 90.0}
+ATTRIBUTES = [
+    ("empathy", 80.0, 2.0, False, True),
+    ("greeting", 70.0, 1.0, False, True),
+    ("disclosure", 90.0, 1.0, True, True),
+]
 
 
 class Center:
@@ -45,7 +49,9 @@ class Center:
     def __init__(self, path: Path) -> None:
         self.conn = duckdb.connect(str(path))
         self.conn.execute(_TABLES)
-        self.conn.executemany("insert into staging.stg_attributes values (?, ?, ?)", ATTRIBUTES)
+        self.conn.executemany(
+            "insert into staging.stg_attributes values (?, ?, ?, ?, ?)", ATTRIBUTES
+        )
         self.events = 0
 
     def scores(self, agent: str, attribute: str, day: date, scores: list[float]) -> None:
@@ -67,29 +73,22 @@ class Center:
                 "insert into staging.stg_interactions values (?, ?)", [interaction, agent]
             )
 
-    def window(self, as_of: date) -> None:
-        """agent_attribute_scores for as_of, from the resolved scores of D-6..D."""
-        weights = {a: w for a, w, _ in ATTRIBUTES}
-        self.conn.execute("delete from marts.agent_attribute_scores where as_of_date = ?", [as_of])
-        rows = self.conn.execute(
-            """select agent_id, attribute_id, avg(auto_qa_score), count(*),
-                      list(auto_qa_score)
+    def aggregate_days(self) -> None:
+        """int_agent_attribute_days_aggregated from the resolved scores, as
+        dbt builds it: per agent, attribute and day, n, sum, below target."""
+        self.conn.execute(
+            """create or replace table intermediate.int_agent_attribute_days_aggregated as
+               select agent_id, attribute_id, interaction_date, count(*) as scores_n,
+                      sum(auto_qa_score) as score_sum,
+                      count(*) filter (where auto_qa_score < target_score) as below_target_n
                from intermediate.int_interaction_scores_resolved
-               where interaction_date between ?::date - 6 and ?::date group by all""",
-            [as_of, as_of],
-        ).fetchall()
-        for agent, attribute, mean, n, scores in rows:
-            target = TARGETS[attribute]
-            below = sum(s < target for s in scores)
-            self.conn.execute(
-                "insert into marts.agent_attribute_scores values (?,?,?,?,?,?,?,?,?,?,true)",
-                [agent, attribute, as_of, mean, n, target, target - mean, below,
-                 weights[attribute], attribute == "disclosure"],
-            )  # fmt: skip
+               join staging.stg_attributes using (attribute_id)
+               group by all"""
+        )
 
-    def event(self, kind: str, at: datetime, **fields: object) -> str:
+    def event(self, kind: str, at: datetime, event_id: str | None = None, **fields: object) -> str:
         self.events += 1
-        event_id = f"ce-{self.events:03d}"
+        event_id = event_id or f"ce-{self.events:03d}"
         row = {
             "event_id": event_id, "event_type": kind, "occurred_at": at, "agent_id": None,
             "group_id": None, "assignment_id": None, "name": None, "attribute_id": None,
@@ -103,8 +102,8 @@ class Center:
         )
         return event_id
 
-    def run(self, as_of: date = AS_OF):
-        self.window(as_of)
+    def run(self, as_of: date = AS_OF) -> MarksResult:
+        self.aggregate_days()
         return raise_marks(self.conn, MarkRules(as_of=as_of, min_samples=3))
 
     def marks(self) -> list[dict]:
