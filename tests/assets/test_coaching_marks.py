@@ -2,13 +2,14 @@
 tmp_path holding just the tables the marks read. Every expected figure is
 worked out here from the rules."""
 
+from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from assets.coaching_marks import MarkRules, MarksResult, raise_marks
+from assets.coaching_marks import LIVE_STATES, MarkRules, MarksResult, raise_marks
 
 AS_OF = date(2026, 11, 20)
 
@@ -272,3 +273,170 @@ def test_a_grouped_mark_becomes_assigned_when_the_group_is_dispatched(center: Ce
     center.run(AS_OF)
     assert [m["state"] for m in center.marks()] == ["assigned"]
     assert center.refusals() == []
+
+
+D1, D2, D3 = AS_OF - timedelta(days=2), AS_OF - timedelta(days=1), AS_OF
+
+
+def live_per_area(center: Center) -> Counter:
+    return Counter(
+        (m["agent_id"], m["attribute_id"]) for m in center.marks() if m["state"] in LIVE_STATES
+    )
+
+
+# One scenario's files, each delivered whole to a center: scores of a day, or
+# coaching events with their own ids.
+def empathy_d1(c: Center) -> None:
+    c.scores("a1", "empathy", D1, [70, 75])
+
+
+def empathy_d2(c: Center) -> None:
+    c.scores("a1", "empathy", D2, [60, 65])
+
+
+def greeting_d2(c: Center) -> None:
+    c.scores("a1", "greeting", D2, [50, 55, 60])
+
+
+def manual_empathy_d1(c: Center) -> None:
+    c.event(
+        "mark_created", morning(D1, 15), event_id="ev-manual-empathy", agent_id="a1",
+        attribute_ids=["empathy"], interaction_ids=["a1-empathy-x"],
+    )  # fmt: skip
+
+
+def manual_greeting_and_group_d3(c: Center) -> None:
+    c.event(
+        "mark_created", morning(D3, 9), event_id="ev-manual-greeting", agent_id="a1",
+        attribute_ids=["greeting"], interaction_ids=["a1-greeting-y"],
+    )  # fmt: skip
+    c.event("group_created", morning(D3, 10), event_id="ev-group", group_id="g1",
+            name="Empathy", attribute_ids=["empathy"])  # fmt: skip
+    c.event("group_member_added", morning(D3, 11), event_id="ev-member", group_id="g1",
+            agent_id="a1")  # fmt: skip
+
+
+def test_the_same_files_in_another_order_give_the_same_marks(tmp_path: Path) -> None:
+    in_order = [
+        (D1, [empathy_d1, manual_empathy_d1]),
+        (D2, [empathy_d2, greeting_d2]),
+        (D3, [manual_greeting_and_group_d3]),
+    ]
+    # The manual empathy mark of D1 arrives after the auto mark that D2's run
+    # raised on empathy; greeting's D2 scores arrive a day late.
+    shuffled = [
+        (D1, []),
+        (D2, [empathy_d2, empathy_d1]),
+        (D3, [manual_greeting_and_group_d3, greeting_d2, manual_empathy_d1]),
+    ]
+    centers = []
+    for name, deliveries in (("in_order", in_order), ("shuffled", shuffled)):
+        center = Center(tmp_path / f"{name}.duckdb")
+        for day, files in deliveries:
+            for deliver in files:
+                deliver(center)
+            center.run(day)
+            assert max(live_per_area(center).values(), default=0) <= 1
+        centers.append(center)
+    in_order_center, shuffled_center = centers
+    assert shuffled_center.marks() == in_order_center.marks()
+    assert shuffled_center.refusals() == in_order_center.refusals()
+
+    marks = {m["attribute_id"]: m for m in in_order_center.marks()}
+    assert set(marks) == {"empathy", "greeting"}
+    # empathy: the manual mark of D1 holds the area, so D2's window (70, 75,
+    # 60, 65: mean 67.5 < 80, n 4) raises no auto mark and refreshes it; the
+    # group of D3 11:00 makes it grouped, so D3's raise leaves its D2 figures.
+    empathy = marks["empathy"]
+    assert (empathy["mark_id"], empathy["source"]) == ("ev-manual-empathy:empathy", "manual")
+    assert (empathy["state"], empathy["as_of_date"]) == ("grouped", D2)
+    assert empathy["current_score"] == pytest.approx(67.5)
+    assert (empathy["n"], empathy["below_target_n"]) == (4, 4)
+    # priority = 4/4 below x weight 2/4 x gap 12.5 = 6.25
+    assert empathy["priority"] == pytest.approx(6.25)
+    assert empathy["interaction_ids"] == ["a1-empathy-x"]
+    # greeting: D2's window (50, 55, 60: mean 55 < 70) raises an auto mark at
+    # the end of D2; the manual greeting mark of D3 09:00 is then a duplicate.
+    greeting = marks["greeting"]
+    assert greeting["mark_id"] == f"auto:a1:greeting:{D2.isoformat()}"
+    assert greeting["raised_at"] == datetime.combine(D3, datetime.min.time(), UTC) - timedelta(
+        microseconds=1
+    )
+    assert (greeting["state"], greeting["as_of_date"]) == ("open", D3)
+    assert (greeting["current_score"], greeting["n"]) == (pytest.approx(55.0), 3)
+    # priority = 3/3 below x weight 1/4 x gap 15 = 3.75
+    assert greeting["priority"] == pytest.approx(3.75)
+    assert in_order_center.refusals() == [
+        ("ev-manual-greeting",
+         f"duplicate mark: mark auto:a1:greeting:{D2.isoformat()} of this area is still open")
+    ]  # fmt: skip
+
+
+def test_an_open_auto_mark_whose_window_recovers_is_cleared(center: Center) -> None:
+    center.scores("a1", "greeting", D1, [50, 55, 60])  # mean 55 < 70
+    center.run(D1)
+    center.scores("a1", "greeting", D2, [90] * 6)
+    result = center.run(D2)
+
+    (mark,) = center.marks()
+    assert (mark["state"], mark["cleared_as_of"], mark["as_of_date"]) == ("cleared", D2, D2)
+    assert result.cleared == 1
+    # D2's window: (50 + 55 + 60 + 6 x 90) / 9 = 705 / 9, at or above 70
+    assert mark["current_score"] == pytest.approx(705 / 9)
+    assert (mark["n"], mark["below_target_n"]) == (9, 3)
+    assert mark["priority"] == 0
+
+    # A cleared mark is not live: a new dip raises a new mark.
+    center.scores("a1", "greeting", D3, [10] * 9)  # (705 + 90) / 18 = 44.17 < 70
+    center.run(D3)
+    states = [(m["mark_id"], m["state"], m["cleared_as_of"]) for m in center.marks()]
+    assert states == [
+        (f"auto:a1:greeting:{D1.isoformat()}", "cleared", D2),
+        (f"auto:a1:greeting:{D3.isoformat()}", "open", None),
+    ]
+
+
+def test_a_manual_mark_does_not_clear_when_its_window_recovers(center: Center) -> None:
+    center.scores("a1", "empathy", D1, [60, 60, 60])
+    center.event("mark_created", morning(D1), agent_id="a1", attribute_ids=["empathy"],
+                 interaction_ids=["i1"])  # fmt: skip
+    center.run(D1)
+    center.scores("a1", "empathy", D2, [95] * 6)
+    center.run(D2)
+    (mark,) = center.marks()
+    assert (mark["source"], mark["state"], mark["cleared_as_of"]) == ("manual", "open", None)
+    # refreshed: (3 x 60 + 6 x 95) / 9 = 750 / 9, above 80
+    assert mark["as_of_date"] == D2
+    assert mark["current_score"] == pytest.approx(750 / 9)
+    assert mark["interaction_ids"] == ["i1"]
+
+
+def test_a_manual_mark_arriving_after_an_auto_mark_of_a_later_day_takes_the_area(
+    center: Center,
+) -> None:
+    center.scores("a1", "empathy", D2, [60, 60, 60])
+    center.run(D2)
+    assert [m["source"] for m in center.marks()] == ["auto"]
+    # Delivered late: a manual mark made on D1, before the auto mark's raise.
+    manual = center.event("mark_created", morning(D1), agent_id="a1", attribute_ids=["empathy"],
+                          interaction_ids=["i1"])  # fmt: skip
+    center.run(D3)
+    assert [(m["mark_id"], m["state"]) for m in center.marks()] == [(f"{manual}:empathy", "open")]
+    assert live_per_area(center) == {("a1", "empathy"): 1}
+    assert center.refusals() == []
+
+
+def test_marks_of_a_warehouse_from_before_the_replay_keep_their_run_dates(
+    center: Center,
+) -> None:
+    center.conn.execute(
+        "create schema coaching; create table coaching.raised_marks "
+        "(source varchar, raised_at timestamptz, as_of_date date)"
+    )
+    center.conn.execute(
+        "insert into coaching.raised_marks values ('auto', ?, ?)",
+        [datetime.combine(D1, datetime.max.time(), UTC), D2],
+    )
+    center.run(D3)
+    runs = center.conn.execute("select as_of from coaching.mark_runs order by 1").fetchall()
+    assert runs == [(D1,), (D2,), (D3,)]
