@@ -2,23 +2,46 @@
 DESIGN.md section 6 as plain Python and DuckDB SQL (no Dagster), so they are
 tested on their own.
 
-A mark is raised for one agent and one area (attribute): automatically from
-the current window's scores, or by hand from a ``mark_created`` event. One mark
-per agent and area: no new mark while one is ``open`` or ``grouped``, nor while
-an unfinished assignment covers the area; a repeat refreshes the open mark,
-and a manual duplicate is refused with its reason. A group name is unique
-among pending groups, and a group whose members' marks hold no conversation
-cannot be assigned.
+A mark is raised for one agent and one area (attribute): automatically from a
+window's scores, or by hand from a ``mark_created`` event. At no moment are
+two marks live (``open`` or ``grouped``) for one agent and area: no new mark
+while one is live, nor while an unfinished assignment covers the area; a
+manual duplicate is refused with its reason. A group name is unique among
+pending groups, and a group whose members' marks hold no conversation cannot
+be assigned.
 
-The marks are state (``coaching.raised_marks``: a raise is a fact of the run
-that made it, its figures refreshed while it is open). Every mark's state, and
-every acceptance or refusal of an event, is replayed each run from that table
-and the coaching events in time order, so a run is repeatable and a late event
-lands where it belongs. Coaching events are few (thousands, not millions): the
-replay is a Python loop over them, the scores stay in SQL.
+**Replayed, so order does not matter.** Nothing of a previous run's marks is
+kept but its date: ``coaching.mark_runs`` holds every ``as_of`` the marks have
+been run for. Each run rebuilds every mark from scratch by replaying, in time
+order, the coaching events up to the end of its ``as_of`` and one *auto raise*
+per run date up to ``as_of``. The raise for date R happens at the last
+microsecond of R in the center's zone (``MarkRules.raise_moment``); an event
+at that very instant comes before it. So the marks depend only on the set of
+files landed and the set of run dates, never on which run saw which file
+first. A raise for R reads R's window as the scores are now, so a mark raised
+on partial data is raised again, or not, as the full data says.
+
+At a raise for R, in this order:
+
+1. every ``open`` mark takes R's figures and evidence (a repeat refreshes
+   it); an auto mark whose area no longer calls for a mark on R becomes
+   ``cleared`` (``cleared_as_of`` R). Manual marks never clear by themselves;
+   ``grouped`` marks keep the figures they had when grouped;
+2. each area whose window calls for a mark (``below_target`` or
+   ``compliance_breach``) gets a new auto mark unless a mark is live there or
+   an unfinished assignment covers it.
+
+A manual mark never refreshed carries the window of the day it was made.
+``assigned``, ``dismissed`` and ``cleared`` are for good; a deleted
+assignment is as if never made (its group still counts as dispatched).
+
+Cost: the figures of every window are one DuckDB query (see
+:mod:`assets.mark_figures`); the replay is a Python loop over the coaching
+events (thousands, not millions) and, per run date, over the areas that call
+for a mark and the live marks: O(events + run dates x marked areas).
 """
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -27,81 +50,20 @@ from zoneinfo import ZoneInfo
 import duckdb
 import pyarrow as pa
 
-OPEN, GROUPED, ASSIGNED, DISMISSED = "open", "grouped", "assigned", "dismissed"
+from assets.mark_figures import compute_windows, raise_reasons, write_marks
+
+OPEN, GROUPED, ASSIGNED, DISMISSED, CLEARED = "open", "grouped", "assigned", "dismissed", "cleared"
 LIVE_STATES = (OPEN, GROUPED)
 
-_EVIDENCE_TYPE = (
-    "struct(interaction_id varchar, interaction_at timestamptz, score double, "
-    "quote varchar, offset_s double)[]"
-)
-_FIGURES = """
-    current_score double, target_score double, gap double, n bigint,
-    below_target_n bigint, priority double, is_compliance boolean,
-"""
-_SCHEMA = f"""
-create schema if not exists coaching;
-create table if not exists coaching.raised_marks (
-    mark_id varchar primary key,
-    agent_id varchar not null,
-    attribute_id varchar not null,
-    source varchar not null,
-    reason varchar not null,
-    raised_at timestamptz not null,
-    as_of_date date not null,
-    {_FIGURES}
-    interaction_ids varchar[],
-    evidence {_EVIDENCE_TYPE}
-);
-"""
+# (agent_id, attribute_id)
+Area = tuple[str, str]
 
-# Per agent and active attribute of the current window: the figures a mark
-# carries, and the reason for an automatic mark, if any. priority = share of
-# the window's interactions below target x the attribute's share of the active
-# attributes' weight x max(gap, 0).
-_FIGURES_SQL = """
-with scores as (
-    select * from marts.agent_attribute_scores
-    where as_of_date = $as_of and attribute_is_active and current_n > 0
-),
-total_weight as (
-    select sum(weight) as active_weight from staging.stg_attributes where is_active
-),
-window_scores as (
-    select
-        resolved.agent_id, resolved.attribute_id, resolved.interaction_id,
-        resolved.interaction_at, resolved.auto_qa_score as score,
-        auto_qa.evidence_quote as quote, auto_qa.evidence_offset_s as offset_s
-    from intermediate.int_interaction_scores_resolved as resolved
-    left join staging.stg_auto_qa_scores as auto_qa
-        on auto_qa.event_id = resolved.auto_qa_event_id
-    where resolved.is_scored
-      and resolved.auto_qa_score is not null
-      and resolved.interaction_date between $as_of - 6 and $as_of
-),
-lowest as (
-    select agent_id, attribute_id,
-           list({'interaction_id': interaction_id, 'interaction_at': interaction_at,
-                 'score': score, 'quote': quote, 'offset_s': offset_s}
-                order by score, interaction_at, interaction_id)[1:3] as evidence
-    from window_scores
-    group by agent_id, attribute_id
-)
-select
-    scores.agent_id, scores.attribute_id,
-    case
-        when is_compliance and below_target_n > 0 then 'compliance_breach'
-        -- the mart's gap is exact: a score equal to its target is not below it
-        when current_n >= $min_samples and gap > 0 then 'below_target'
-    end as reason,
-    current_score, target_score, gap, current_n as n, below_target_n,
-    (below_target_n / current_n) * (weight / active_weight) * greatest(gap, 0)
-        as priority,
-    is_compliance,
-    list_transform(lowest.evidence, lambda e: e.interaction_id) as interaction_ids,
-    lowest.evidence
-from scores
-cross join total_weight
-left join lowest using (agent_id, attribute_id)
+_SCHEMA = """
+create schema if not exists coaching;
+create table if not exists coaching.mark_runs (
+    as_of date primary key,
+    first_run_at timestamptz not null
+);
 """
 
 _EVENTS_SQL = """
@@ -112,6 +74,11 @@ from staging.stg_coaching_events
 where occurred_at <= $until
 order by occurred_at, event_id
 """
+_EVENT_COLUMNS = (
+    "event_id", "event_type", "occurred_at", "agent_id", "group_id", "assignment_id",
+    "name", "attribute_id", "attribute_ids", "interaction_id", "interaction_ids",
+    "best_response_interaction_ids",
+)  # fmt: skip
 
 _OWNERS_SQL = """
 select interaction_id, agent_id from staging.stg_interactions
@@ -130,12 +97,14 @@ class MarkRules:
     timezone: str = "UTC"
     min_samples: int = 3
 
-    @property
-    def raised_at(self) -> datetime:
-        """Marks raised for a date are raised at the end of that local day, so
-        the next morning's events see them."""
-        end = datetime.combine(self.as_of + timedelta(days=1), time(), ZoneInfo(self.timezone))
+    def raise_moment(self, day: date) -> datetime:
+        """The auto raise for a date happens at the end of that local day, so
+        the day's events come before it and the next morning's after."""
+        end = datetime.combine(day + timedelta(days=1), time(), ZoneInfo(self.timezone))
         return end - timedelta(microseconds=1)
+
+    def local_date(self, moment: datetime) -> date:
+        return moment.astimezone(ZoneInfo(self.timezone)).date()
 
 
 @dataclass
@@ -146,42 +115,20 @@ class Mark:
     source: str
     reason: str
     raised_at: datetime
+    as_of_date: date  # the date of the window whose figures it carries
     interaction_ids: list[str] = field(default_factory=list)
+    ended: str | None = None  # assigned, dismissed or cleared: for good
+    cleared_as_of: date | None = None
 
+    @property
+    def area(self) -> Area:
+        return (self.agent_id, self.attribute_id)
 
-@dataclass
-class Area:
-    """What happened to one agent in one area (attribute), in time order."""
-
-    marks: list[Mark] = field(default_factory=list)
-    # (created, finished or None) of the assignments that cover the area
-    assignments: list[tuple[datetime, datetime | None]] = field(default_factory=list)
-    dismissals: list[datetime] = field(default_factory=list)
-    # (from, until or None) while the agent sits in a pending group on the area
-    groupings: list[tuple[datetime, datetime | None]] = field(default_factory=list)
-
-    def state_of(self, mark: Mark, at: datetime) -> str:
-        """A mark's state at a moment: assigned or dismissed for good by
-        whichever came first after it was raised, else grouped while the agent
-        sits in a pending group on the area, else open."""
-        ends = [(t, ASSIGNED) for t, _ in self.assignments if mark.raised_at < t <= at]
-        ends += [(t, DISMISSED) for t in self.dismissals if mark.raised_at < t <= at]
-        if ends:
-            return min(ends)[1]
-        if any(start <= at and (end is None or at < end) for start, end in self.groupings):
-            return GROUPED
-        return OPEN
-
-    def live_marks(self, at: datetime) -> list[Mark]:
-        return [m for m in self.marks if m.raised_at <= at and self.state_of(m, at) in LIVE_STATES]
-
-    def blocker(self, at: datetime) -> str | None:
-        """Why no new mark may be raised in this area at a moment, or None."""
-        for mark in self.live_marks(at):
-            return f"mark {mark.mark_id} of this area is still {self.state_of(mark, at)}"
-        if any(t <= at and (done is None or at < done) for t, done in self.assignments):
-            return "an unfinished assignment already covers this area"
-        return None
+    @property
+    def holds_conversations(self) -> bool:
+        # A live auto mark holds its window's evidence, never empty: it was
+        # raised or refreshed from a window with a score.
+        return self.source == "auto" or bool(self.interaction_ids)
 
 
 @dataclass(frozen=True)
@@ -195,284 +142,303 @@ class Refusal:
 
 
 @dataclass
-class Workflow:
-    """The coaching events replayed: areas, refusals, groups."""
-
-    areas: dict[tuple[str, str], Area] = field(default_factory=lambda: defaultdict(Area))
-    refusals: list[Refusal] = field(default_factory=list)
-    accepted_manual: list[Mark] = field(default_factory=list)
-
-
-@dataclass
 class _Task:
     """One agent's part of an assignment: its items and their reviews."""
 
     items: set[str]
-    created: datetime
     areas: list[str]
     reviewed: set[str] = field(default_factory=set)
-    finished: datetime | None = None
+    finished: bool = False
+
+
+@dataclass
+class _Group:
+    name: str
+    areas: list[str]
+    members: set[str] = field(default_factory=set)
+    dispatched: bool = False
+
+
+@dataclass
+class Workflow:
+    """The coaching workflow at one moment of the replay, moved forward by
+    events and raises in time order."""
+
+    rules: MarkRules
+    owners: dict[str, str]  # interaction_id -> agent_id
+    deleted: set[str]  # assignment ids with an assignment_deleted event
+    marks: list[Mark] = field(default_factory=list)
+    live: dict[Area, Mark] = field(default_factory=dict)  # at most one per area
+    covering: defaultdict[Area, set[tuple[str, str]]] = field(
+        default_factory=lambda: defaultdict(set)
+    )  # the unfinished (assignment_id, agent_id) tasks that cover each area
+    grouped: Counter[Area] = field(default_factory=Counter)  # pending groups per area
+    groups: dict[str, _Group] = field(default_factory=dict)
+    tasks: dict[tuple[str, str], _Task] = field(default_factory=dict)
+    refusals: list[Refusal] = field(default_factory=list)
+
+    def state_of(self, mark: Mark) -> str:
+        if mark.ended:
+            return mark.ended
+        return GROUPED if self.grouped[mark.area] else OPEN
+
+    def blocker(self, area: Area) -> str | None:
+        """Why no new mark may be raised in this area now, or None."""
+        if area in self.live:
+            mark = self.live[area]
+            return f"mark {mark.mark_id} of this area is still {self.state_of(mark)}"
+        if self.covering[area]:
+            return "an unfinished assignment already covers this area"
+        return None
+
+    def _add(self, mark: Mark) -> None:
+        self.marks.append(mark)
+        self.live[mark.area] = mark
+
+    def _end(self, area: Area, state: str) -> None:
+        mark = self.live.pop(area, None)
+        if mark is not None:
+            mark.ended = state
+
+    def _refuse(self, event: dict[str, Any], reason: str, attribute: str | None = None) -> None:
+        self.refusals.append(
+            Refusal(
+                event["event_id"], event["event_type"], event["occurred_at"],
+                event["agent_id"], attribute, reason,
+            )
+        )  # fmt: skip
+
+    def _join(self, group: _Group, agent: str, delta: int) -> None:
+        for attribute in group.areas:
+            self.grouped[(agent, attribute)] += delta
+
+    def raise_auto(self, day: date, reasons: dict[Area, str]) -> tuple[int, int, int]:
+        """The auto raise for ``day``: refresh or clear the open marks, then
+        raise the areas that call for a mark. Returns (raised, refreshed,
+        cleared)."""
+        refreshed = cleared = 0
+        for area, mark in list(self.live.items()):
+            if self.state_of(mark) != OPEN:
+                continue
+            mark.as_of_date = day
+            if mark.source == "auto" and area not in reasons:
+                self._end(area, CLEARED)
+                mark.cleared_as_of = day
+                cleared += 1
+            else:
+                refreshed += 1
+        raised = 0
+        at = self.rules.raise_moment(day)
+        for (agent, attribute), reason in reasons.items():
+            if self.blocker((agent, attribute)) is None:
+                mark_id = f"auto:{agent}:{attribute}:{day.isoformat()}"
+                self._add(Mark(mark_id, agent, attribute, "auto", reason, at, day))
+                raised += 1
+        return raised, refreshed, cleared
+
+    def apply(self, event: dict[str, Any]) -> None:
+        """One coaching event."""
+        kind, at = event["event_type"], event["occurred_at"]
+        agent = event["agent_id"]
+        if kind == "mark_created":
+            for attribute in event["attribute_ids"] or []:
+                reason = self.blocker((agent, attribute))
+                if reason:
+                    self._refuse(event, f"duplicate mark: {reason}", attribute)
+                    continue
+                self._add(
+                    Mark(
+                        f"{event['event_id']}:{attribute}", agent, attribute, "manual",
+                        "manual", at, self.rules.local_date(at),
+                        list(event["interaction_ids"] or []),
+                    )
+                )  # fmt: skip
+        elif kind == "mark_dismissed":
+            self._end((agent, event["attribute_id"]), DISMISSED)
+        elif kind == "group_created":
+            if any(g.name == event["name"] and not g.dispatched for g in self.groups.values()):
+                self._refuse(event, f"duplicate group name: a pending group is already named "
+                                    f"{event['name']!r}")  # fmt: skip
+                return
+            self.groups[event["group_id"]] = _Group(
+                event["name"], list(event["attribute_ids"] or [])
+            )
+        elif kind in ("group_member_added", "group_member_removed"):
+            group = self.groups.get(event["group_id"])
+            if group is None or group.dispatched:
+                self._refuse(event, "no pending group with this id")
+            elif kind == "group_member_added" and agent not in group.members:
+                group.members.add(agent)
+                self._join(group, agent, +1)
+            elif kind == "group_member_removed" and agent in group.members:
+                group.members.remove(agent)
+                self._join(group, agent, -1)
+        elif kind == "assignment_created":
+            self._assign(event)
+        elif kind in ("interaction_reviewed", "best_response_reviewed"):
+            key = (event["assignment_id"], agent)
+            task = self.tasks.get(key)
+            if task is None or event["interaction_id"] not in task.items:
+                return
+            task.reviewed.add(event["interaction_id"])
+            if not task.finished and task.reviewed == task.items:
+                task.finished = True  # every item reviewed
+                for attribute in task.areas:
+                    self.covering[(agent, attribute)].discard(key)
+
+    def _assign(self, event: dict[str, Any]) -> None:
+        if event["group_id"]:
+            group = self.groups.get(event["group_id"])
+            if group is None or group.dispatched:
+                self._refuse(event, "no pending group with this id")
+                return
+            if not any(
+                mark.holds_conversations
+                for member in group.members
+                for attribute in group.areas
+                if (mark := self.live.get((member, attribute)))
+            ):
+                self._refuse(event, "the group has no conversations: it cannot be assigned")
+                return
+            group.dispatched = True
+            for member in group.members:
+                self._join(group, member, -1)
+            members = sorted(group.members)
+        else:
+            members = [event["agent_id"]]
+        if event["assignment_id"] in self.deleted:
+            return
+        attributes = list(event["attribute_ids"] or [])
+        listed = event["interaction_ids"] or []
+        best = set(event["best_response_interaction_ids"] or [])
+        for member in members:
+            key = (event["assignment_id"], member)
+            own = {i for i in listed if self.owners.get(i) == member}
+            self.tasks[key] = _Task(own | best, attributes)
+            for attribute in attributes:
+                self._end((member, attribute), ASSIGNED)
+                self.covering[(member, attribute)].add(key)
 
 
 @dataclass(frozen=True)
 class MarksResult:
+    """What the raise for ``as_of`` did, and the marks in all."""
+
     raised: int
     refreshed: int
+    cleared: int
     refused: int
     marks: int
 
 
-def ensure_marks_tables(conn: duckdb.DuckDBPyConnection) -> None:
+def ensure_marks_tables(conn: duckdb.DuckDBPyConnection, timezone: str) -> None:
+    """The marks' state: the run dates. A warehouse from before the replay
+    kept its marks in ``coaching.raised_marks``: their raise and refresh
+    dates become run dates, and that table goes."""
     conn.execute(_SCHEMA)
-
-
-def _existing_marks(conn: duckdb.DuckDBPyConnection, until: datetime) -> list[Mark]:
-    rows = conn.execute(
-        "select mark_id, agent_id, attribute_id, source, reason, raised_at, interaction_ids "
-        "from coaching.raised_marks where raised_at <= $until order by raised_at, mark_id",
-        {"until": until},
-    ).fetchall()
-    return [Mark(*row[:6], interaction_ids=list(row[6] or [])) for row in rows]
-
-
-def replay(conn: duckdb.DuckDBPyConnection, rules: MarkRules) -> Workflow:
-    """Replay the coaching events up to the end of ``as_of`` against the marks
-    raised so far: which events are refused, and each area's history."""
-    flow = Workflow()
-    for mark in _existing_marks(conn, rules.raised_at):
-        if mark.source == "auto":
-            flow.areas[(mark.agent_id, mark.attribute_id)].marks.append(mark)
-    owners = dict(conn.execute(_OWNERS_SQL).fetchall())
-    events = conn.execute(_EVENTS_SQL, {"until": rules.raised_at}).fetchall()
-    columns = [
-        "event_id", "event_type", "occurred_at", "agent_id", "group_id", "assignment_id",
-        "name", "attribute_id", "attribute_ids", "interaction_id", "interaction_ids",
-        "best_response_interaction_ids",
-    ]  # fmt: skip
-    groups: dict[str, dict[str, Any]] = {}  # pending and dispatched groups by id
-    deleted: set[str] = set()
-    work: dict[tuple[str, str], _Task] = {}
-
-    def refuse(event: dict, reason: str, attribute_id: str | None = None) -> None:
-        flow.refusals.append(
-            Refusal(
-                event["event_id"], event["event_type"], event["occurred_at"],
-                event["agent_id"], attribute_id, reason,
+    legacy = conn.execute(
+        "select count(*) from duckdb_tables() "
+        "where schema_name = 'coaching' and table_name = 'raised_marks'"
+    ).fetchone()
+    if legacy and legacy[0]:
+        conn.execute(
+            """
+            insert or ignore into coaching.mark_runs
+            select distinct day, now() from (
+                select as_of_date as day from coaching.raised_marks
+                union
+                select timezone($tz, raised_at)::date from coaching.raised_marks
+                where source = 'auto'
             )
-        )  # fmt: skip
-
-    for values in events:
-        event = dict(zip(columns, values, strict=True))
-        kind, at = event["event_type"], event["occurred_at"]
-        agent, group_id = event["agent_id"], event["group_id"]
-        if kind == "mark_created":
-            for attribute in event["attribute_ids"] or []:
-                area = flow.areas[(agent, attribute)]
-                reason = area.blocker(at)
-                if reason:
-                    refuse(event, f"duplicate mark: {reason}", attribute)
-                    continue
-                mark = Mark(
-                    f"{event['event_id']}:{attribute}", agent, attribute, "manual", "manual", at,
-                    list(event["interaction_ids"] or []),
-                )  # fmt: skip
-                area.marks.append(mark)
-                flow.accepted_manual.append(mark)
-        elif kind == "mark_dismissed":
-            flow.areas[(agent, event["attribute_id"])].dismissals.append(at)
-        elif kind == "group_created":
-            pending = {g["name"] for g in groups.values() if g["dispatched"] is None}
-            if event["name"] in pending:
-                refuse(event, f"duplicate group name: a pending group is already named "
-                              f"{event['name']!r}")  # fmt: skip
-                continue
-            groups[group_id] = {
-                "name": event["name"], "areas": list(event["attribute_ids"] or []),
-                "members": {}, "dispatched": None,
-            }  # fmt: skip
-        elif kind in ("group_member_added", "group_member_removed"):
-            group = groups.get(group_id)
-            if group is None or group["dispatched"] is not None:
-                refuse(event, "no pending group with this id")
-            elif kind == "group_member_added":
-                group["members"].setdefault(agent, at)
-            elif agent in group["members"]:
-                start = group["members"].pop(agent)
-                for attribute in group["areas"]:
-                    flow.areas[(agent, attribute)].groupings.append((start, at))
-        elif kind == "assignment_created":
-            attributes = list(event["attribute_ids"] or [])
-            best = set(event["best_response_interaction_ids"] or [])
-            if group_id:
-                group = groups.get(group_id)
-                if group is None or group["dispatched"] is not None:
-                    refuse(event, "no pending group with this id")
-                    continue
-                if not _group_conversations(flow, group, at):
-                    refuse(event, "the group has no conversations: it cannot be assigned")
-                    continue
-                group["dispatched"] = at
-                for member, start in group["members"].items():
-                    for attribute in group["areas"]:
-                        flow.areas[(member, attribute)].groupings.append((start, at))
-                members = list(group["members"])
-            else:
-                members = [agent]
-            listed = event["interaction_ids"] or []
-            for member in members:
-                own = {i for i in listed if owners.get(i) == member}
-                work[(event["assignment_id"], member)] = _Task(own | best, at, attributes)
-        elif kind == "assignment_deleted":
-            deleted.add(event["assignment_id"])
-        elif kind in ("interaction_reviewed", "best_response_reviewed"):
-            task = work.get((event["assignment_id"], agent))
-            if task is not None and event["interaction_id"] in task.items:
-                task.reviewed.add(event["interaction_id"])
-                if task.finished is None and task.reviewed == task.items:
-                    task.finished = at  # every item reviewed
-
-    for group in groups.values():
-        if group["dispatched"] is None:
-            for member, start in group["members"].items():
-                for attribute in group["areas"]:
-                    flow.areas[(member, attribute)].groupings.append((start, None))
-    for (assignment_id, member), task in work.items():
-        if assignment_id in deleted:
-            continue
-        for attribute in task.areas:
-            flow.areas[(member, attribute)].assignments.append((task.created, task.finished))
-    return flow
+            """,
+            {"tz": timezone},
+        )
+        conn.execute("drop table coaching.raised_marks")
 
 
-def _group_conversations(flow: Workflow, group: dict[str, Any], at: datetime) -> set[str]:
-    """Distinct interactions of the members' live marks in the group's areas."""
-    found: set[str] = set()
-    for member in group["members"]:
-        for attribute in group["areas"]:
-            for mark in flow.areas[(member, attribute)].live_marks(at):
-                found.update(mark.interaction_ids)
-    return found
+def replay(
+    conn: duckdb.DuckDBPyConnection, rules: MarkRules
+) -> tuple[Workflow, tuple[int, int, int]]:
+    """Replay the coaching events and the auto raises of every run date up to
+    the end of ``as_of``, in time order. Leaves the windows of every date a
+    mark may carry in the temp table ``mark_windows``; returns the workflow
+    and (raised, refreshed, cleared) of the raise for ``as_of``."""
+    until = rules.raise_moment(rules.as_of)
+    run_dates = [
+        day
+        for (day,) in conn.execute(
+            "select as_of from coaching.mark_runs where as_of <= $as_of order by as_of",
+            {"as_of": rules.as_of},
+        ).fetchall()
+    ]
+    events = [
+        dict(zip(_EVENT_COLUMNS, row, strict=True))
+        for row in conn.execute(_EVENTS_SQL, {"until": until}).fetchall()
+    ]
+    manual_dates = {
+        rules.local_date(e["occurred_at"]) for e in events if e["event_type"] == "mark_created"
+    }
+    compute_windows(conn, set(run_dates) | manual_dates, rules.min_samples)
+    reasons: dict[date, dict[Area, str]] = defaultdict(dict)
+    for day, agent, attribute, reason in raise_reasons(conn):
+        reasons[day][(agent, attribute)] = reason
+
+    flow = Workflow(
+        rules,
+        owners=dict(conn.execute(_OWNERS_SQL).fetchall()),
+        deleted={e["assignment_id"] for e in events if e["event_type"] == "assignment_deleted"},
+    )
+    outcome = (0, 0, 0)
+    pending = iter(events)
+    event = next(pending, None)
+    for day in run_dates:
+        moment = rules.raise_moment(day)
+        while event is not None and event["occurred_at"] <= moment:
+            flow.apply(event)
+            event = next(pending, None)
+        # as_of is the last run date: the last raise is this run's own
+        outcome = flow.raise_auto(day, reasons[day])
+    return flow, outcome
 
 
 def raise_marks(conn: duckdb.DuckDBPyConnection, rules: MarkRules) -> MarksResult:
-    """Raise the marks the current window calls for, refresh the open ones,
-    replay the workflow, and write ``coaching.marks`` and
-    ``coaching.refused_events``."""
-    ensure_marks_tables(conn)
-    flow = replay(conn, rules)
-    figures = conn.sql(
-        _FIGURES_SQL, params={"as_of": rules.as_of, "min_samples": rules.min_samples}
-    ).to_arrow_table()
-    at = rules.raised_at
-    new_auto, refresh_ids = [], []
-    figure_rows = figures.to_pylist()
-    for row in figure_rows:
-        area = flow.areas[(row["agent_id"], row["attribute_id"])]
-        open_marks = [m for m in area.live_marks(at) if area.state_of(m, at) == OPEN]
-        if row["reason"] is not None and open_marks:
-            refresh_ids += [m.mark_id for m in open_marks]
-        elif row["reason"] is not None and area.blocker(at) is None:
-            mark_id = f"auto:{row['agent_id']}:{row['attribute_id']}:{rules.as_of.isoformat()}"
-            new_auto.append({**row, "mark_id": mark_id})
-            area.marks.append(
-                Mark(mark_id, row["agent_id"], row["attribute_id"], "auto", row["reason"], at)
-            )
-    known = {r[0] for r in conn.execute("select mark_id from coaching.raised_marks").fetchall()}
-    new_manual = [m for m in flow.accepted_manual if m.mark_id not in known]
-    # A manual mark that is still open takes the current figures too.
-    refresh_ids += [
-        m.mark_id
-        for m in flow.accepted_manual
-        if flow.areas[(m.agent_id, m.attribute_id)].state_of(m, at) == OPEN
-    ]
+    """Record ``as_of`` as a run date, replay the marks, and write
+    ``coaching.marks`` and ``coaching.refused_events`` whole."""
     conn.execute("begin transaction")
     try:
-        _store(conn, rules, figures, new_auto, new_manual, refresh_ids)
-        _publish(conn, flow, rules)
+        ensure_marks_tables(conn, rules.timezone)
+        conn.execute(
+            "insert or ignore into coaching.mark_runs values ($as_of, now())",
+            {"as_of": rules.as_of},
+        )
+        flow, (raised, refreshed, cleared) = replay(conn, rules)
+        _publish(conn, flow)
         conn.execute("commit")
     except BaseException:
         conn.execute("rollback")
         raise
-    ((marks_n,),) = conn.execute("select count(*) from coaching.marks").fetchall()
-    return MarksResult(len(new_auto), len(set(refresh_ids)), len(flow.refusals), marks_n)
+    return MarksResult(raised, refreshed, cleared, len(flow.refusals), len(flow.marks))
 
 
-def _store(
-    conn: duckdb.DuckDBPyConnection,
-    rules: MarkRules,
-    figures: pa.Table,
-    new_auto: list[dict],
-    new_manual: list[Mark],
-    refresh_ids: list[str],
-) -> None:
-    conn.register("mark_figures", figures)
-    raised = pa.Table.from_pylist(
+def _publish(conn: duckdb.DuckDBPyConnection, flow: Workflow) -> None:
+    """``coaching.marks`` (every mark with its state now) and
+    ``coaching.refused_events``."""
+    replayed = pa.Table.from_pylist(
         [
-            {"mark_id": r["mark_id"], "agent_id": r["agent_id"], "attribute_id": r["attribute_id"],
-             "source": "auto", "reason": r["reason"], "raised_at": rules.raised_at}
-            for r in new_auto
-        ]
-        + [
             {"mark_id": m.mark_id, "agent_id": m.agent_id, "attribute_id": m.attribute_id,
-             "source": "manual", "reason": "manual", "raised_at": m.raised_at,
-             "interaction_ids": m.interaction_ids}
-            for m in new_manual
+             "source": m.source, "reason": m.reason, "raised_at": m.raised_at,
+             "as_of_date": m.as_of_date, "interaction_ids": m.interaction_ids,
+             "state": flow.state_of(m), "cleared_as_of": m.cleared_as_of}
+            for m in flow.marks
         ],
         schema=pa.schema(
             [("mark_id", pa.string()), ("agent_id", pa.string()), ("attribute_id", pa.string()),
              ("source", pa.string()), ("reason", pa.string()),
-             ("raised_at", pa.timestamp("us", tz="UTC")),
-             ("interaction_ids", pa.list_(pa.string()))]
+             ("raised_at", pa.timestamp("us", tz="UTC")), ("as_of_date", pa.date32()),
+             ("interaction_ids", pa.list_(pa.string())), ("state", pa.string()),
+             ("cleared_as_of", pa.date32())]
         ),
     )  # fmt: skip
-    conn.register("new_marks", raised)
-    conn.register("refreshed", pa.table({"mark_id": pa.array(refresh_ids, pa.string())}))
-    try:
-        conn.execute(
-            """
-            insert into coaching.raised_marks
-            select new_marks.mark_id, new_marks.agent_id, new_marks.attribute_id,
-                   new_marks.source, new_marks.reason, new_marks.raised_at, $as_of,
-                   f.current_score, f.target_score, f.gap, f.n, f.below_target_n,
-                   f.priority, f.is_compliance,
-                   coalesce(new_marks.interaction_ids, f.interaction_ids), f.evidence
-            from new_marks
-            left join mark_figures as f using (agent_id, attribute_id)
-            """,
-            {"as_of": rules.as_of},
-        )
-        conn.execute(
-            """
-            update coaching.raised_marks as m
-            set as_of_date = $as_of, current_score = f.current_score,
-                target_score = f.target_score, gap = f.gap, n = f.n,
-                below_target_n = f.below_target_n, priority = f.priority,
-                is_compliance = f.is_compliance, evidence = f.evidence,
-                interaction_ids = case when m.source = 'auto' then f.interaction_ids
-                                       else m.interaction_ids end
-            from mark_figures as f
-            where f.agent_id = m.agent_id and f.attribute_id = m.attribute_id
-              and m.mark_id in (select mark_id from refreshed)
-            """,
-            {"as_of": rules.as_of},
-        )
-    finally:
-        for name in ("mark_figures", "new_marks", "refreshed"):
-            conn.unregister(name)
-
-
-def _publish(conn: duckdb.DuckDBPyConnection, flow: Workflow, rules: MarkRules) -> None:
-    """``coaching.marks`` (every mark with its state now) and
-    ``coaching.refused_events``."""
-    at = rules.raised_at
-    states = [
-        {"mark_id": mark.mark_id, "state": area.state_of(mark, at)}
-        for area in flow.areas.values()
-        for mark in area.marks
-    ]
-    conn.register("mark_states", pa.Table.from_pylist(
-        states, schema=pa.schema([("mark_id", pa.string()), ("state", pa.string())])
-    ))  # fmt: skip
     refusals = pa.Table.from_pylist(
         [r.__dict__ for r in flow.refusals],
         schema=pa.schema(
@@ -481,21 +447,14 @@ def _publish(conn: duckdb.DuckDBPyConnection, flow: Workflow, rules: MarkRules) 
              ("attribute_id", pa.string()), ("reason", pa.string())]
         ),
     )  # fmt: skip
+    conn.register("replayed", replayed)
     conn.register("refusals", refusals)
     try:
-        conn.execute(
-            """
-            create or replace table coaching.marks as
-            select m.*, s.state
-            from coaching.raised_marks as m
-            join mark_states as s using (mark_id)
-            order by m.agent_id, m.attribute_id, m.raised_at
-            """
-        )
+        write_marks(conn)
         conn.execute(
             "create or replace table coaching.refused_events as "
             "select * from refusals order by occurred_at, event_id, attribute_id"
         )
     finally:
-        conn.unregister("mark_states")
+        conn.unregister("replayed")
         conn.unregister("refusals")

@@ -31,6 +31,7 @@ class MarksConfig(Config):
     key=MARKS_KEY,
     deps=[
         SCORES_KEY,
+        AssetKey(["intermediate", "int_agent_attribute_days_aggregated"]),
         AssetKey(["intermediate", "int_interaction_scores_resolved"]),
         AssetKey(["staging", "stg_coaching_events"]),
         AssetKey(["staging", "stg_attributes"]),
@@ -73,13 +74,14 @@ def coaching_marks(
     record_phases(context, {"marks": time.perf_counter() - started})
     context.log.info(
         f"marks for {as_of}: {result.raised} raised, {result.refreshed} refreshed, "
-        f"{result.refused} events refused, {result.marks} marks in all"
+        f"{result.cleared} cleared, {result.refused} events refused, {result.marks} marks in all"
     )
     return MaterializeResult(
         metadata={
             "as_of": as_of.isoformat(),
             "raised": result.raised,
             "refreshed": result.refreshed,
+            "cleared": result.cleared,
             "refused_events": result.refused,
             "dagster/row_count": result.marks,
         }

@@ -2,27 +2,29 @@
 tmp_path holding just the tables the marks read. Every expected figure is
 worked out here from the rules."""
 
+from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from assets.coaching_marks import MarkRules, raise_marks
+from assets.coaching_marks import LIVE_STATES, MarkRules, MarksResult, raise_marks
 
 AS_OF = date(2026, 11, 20)
 
 _TABLES = """
-create schema marts; create schema staging; create schema intermediate;
-create table marts.agent_attribute_scores (
-    agent_id varchar, attribute_id varchar, as_of_date date, current_score double,
-    current_n bigint, target_score double, gap double, below_target_n bigint,
-    weight double, is_compliance boolean, attribute_is_active boolean);
-create table staging.stg_attributes (attribute_id varchar, weight double, is_active boolean);
+create schema staging; create schema intermediate;
+create table staging.stg_attributes (
+    attribute_id varchar, target_score decimal(6, 3), weight decimal(38, 6),
+    is_compliance boolean, is_active boolean);
 create table intermediate.int_interaction_scores_resolved (
     interaction_id varchar, attribute_id varchar, agent_id varchar,
-    interaction_at timestamptz, interaction_date date, auto_qa_score double,
+    interaction_at timestamptz, interaction_date date, auto_qa_score decimal(6, 3),
     auto_qa_event_id varchar, is_scored boolean);
+create table intermediate.int_agent_attribute_days_aggregated (
+    agent_id varchar, attribute_id varchar, interaction_date date, scores_n bigint,
+    score_sum decimal(38, 3), below_target_n bigint);
 create table staging.stg_auto_qa_scores (
     event_id varchar, evidence_quote varchar, evidence_offset_s double);
 create table staging.stg_interactions (interaction_id varchar, agent_id varchar);
@@ -35,8 +37,11 @@ create table staging.stg_coaching_events (
 
 # Scorecard: empathy (target 80, weight 2), greeting (target 70, weight 1),
 # disclosure (compliance, target 90, weight 1): 4 active weight points.
-ATTRIBUTES = [("empathy", 2.0, True), ("greeting", 1.0, True), ("disclosure", 1.0, True)]
-TARGETS = {"empathy": 80.0, "greeting": 70.0, "disclosure": 90.0}
+ATTRIBUTES = [
+    ("empathy", 80.0, 2.0, False, True),
+    ("greeting", 70.0, 1.0, False, True),
+    ("disclosure", 90.0, 1.0, True, True),
+]
 
 
 class Center:
@@ -45,7 +50,9 @@ class Center:
     def __init__(self, path: Path) -> None:
         self.conn = duckdb.connect(str(path))
         self.conn.execute(_TABLES)
-        self.conn.executemany("insert into staging.stg_attributes values (?, ?, ?)", ATTRIBUTES)
+        self.conn.executemany(
+            "insert into staging.stg_attributes values (?, ?, ?, ?, ?)", ATTRIBUTES
+        )
         self.events = 0
 
     def scores(self, agent: str, attribute: str, day: date, scores: list[float]) -> None:
@@ -67,29 +74,22 @@ class Center:
                 "insert into staging.stg_interactions values (?, ?)", [interaction, agent]
             )
 
-    def window(self, as_of: date) -> None:
-        """agent_attribute_scores for as_of, from the resolved scores of D-6..D."""
-        weights = {a: w for a, w, _ in ATTRIBUTES}
-        self.conn.execute("delete from marts.agent_attribute_scores where as_of_date = ?", [as_of])
-        rows = self.conn.execute(
-            """select agent_id, attribute_id, avg(auto_qa_score), count(*),
-                      list(auto_qa_score)
+    def aggregate_days(self) -> None:
+        """int_agent_attribute_days_aggregated from the resolved scores, as
+        dbt builds it: per agent, attribute and day, n, sum, below target."""
+        self.conn.execute(
+            """create or replace table intermediate.int_agent_attribute_days_aggregated as
+               select agent_id, attribute_id, interaction_date, count(*) as scores_n,
+                      sum(auto_qa_score) as score_sum,
+                      count(*) filter (where auto_qa_score < target_score) as below_target_n
                from intermediate.int_interaction_scores_resolved
-               where interaction_date between ?::date - 6 and ?::date group by all""",
-            [as_of, as_of],
-        ).fetchall()
-        for agent, attribute, mean, n, scores in rows:
-            target = TARGETS[attribute]
-            below = sum(s < target for s in scores)
-            self.conn.execute(
-                "insert into marts.agent_attribute_scores values (?,?,?,?,?,?,?,?,?,?,true)",
-                [agent, attribute, as_of, mean, n, target, target - mean, below,
-                 weights[attribute], attribute == "disclosure"],
-            )  # fmt: skip
+               join staging.stg_attributes using (attribute_id)
+               group by all"""
+        )
 
-    def event(self, kind: str, at: datetime, **fields: object) -> str:
+    def event(self, kind: str, at: datetime, event_id: str | None = None, **fields: object) -> str:
         self.events += 1
-        event_id = f"ce-{self.events:03d}"
+        event_id = event_id or f"ce-{self.events:03d}"
         row = {
             "event_id": event_id, "event_type": kind, "occurred_at": at, "agent_id": None,
             "group_id": None, "assignment_id": None, "name": None, "attribute_id": None,
@@ -103,8 +103,8 @@ class Center:
         )
         return event_id
 
-    def run(self, as_of: date = AS_OF):
-        self.window(as_of)
+    def run(self, as_of: date = AS_OF) -> MarksResult:
+        self.aggregate_days()
         return raise_marks(self.conn, MarkRules(as_of=as_of, min_samples=3))
 
     def marks(self) -> list[dict]:
@@ -275,18 +275,181 @@ def test_a_grouped_mark_becomes_assigned_when_the_group_is_dispatched(center: Ce
     assert center.refusals() == []
 
 
+D1, D2, D3 = AS_OF - timedelta(days=2), AS_OF - timedelta(days=1), AS_OF
+
+
+def live_per_area(center: Center) -> Counter:
+    return Counter(
+        (m["agent_id"], m["attribute_id"]) for m in center.marks() if m["state"] in LIVE_STATES
+    )
+
+
+# One scenario's files, each delivered whole to a center: scores of a day, or
+# coaching events with their own ids.
+def empathy_d1(c: Center) -> None:
+    c.scores("a1", "empathy", D1, [70, 75])
+
+
+def empathy_d2(c: Center) -> None:
+    c.scores("a1", "empathy", D2, [60, 65])
+
+
+def greeting_d2(c: Center) -> None:
+    c.scores("a1", "greeting", D2, [50, 55, 60])
+
+
+def manual_empathy_d1(c: Center) -> None:
+    c.event(
+        "mark_created", morning(D1, 15), event_id="ev-manual-empathy", agent_id="a1",
+        attribute_ids=["empathy"], interaction_ids=["a1-empathy-x"],
+    )  # fmt: skip
+
+
+def manual_greeting_and_group_d3(c: Center) -> None:
+    c.event(
+        "mark_created", morning(D3, 9), event_id="ev-manual-greeting", agent_id="a1",
+        attribute_ids=["greeting"], interaction_ids=["a1-greeting-y"],
+    )  # fmt: skip
+    c.event("group_created", morning(D3, 10), event_id="ev-group", group_id="g1",
+            name="Empathy", attribute_ids=["empathy"])  # fmt: skip
+    c.event("group_member_added", morning(D3, 11), event_id="ev-member", group_id="g1",
+            agent_id="a1")  # fmt: skip
+
+
+def test_the_same_files_in_another_order_give_the_same_marks(tmp_path: Path) -> None:
+    in_order = [
+        (D1, [empathy_d1, manual_empathy_d1]),
+        (D2, [empathy_d2, greeting_d2]),
+        (D3, [manual_greeting_and_group_d3]),
+    ]
+    # The manual empathy mark of D1 arrives after the auto mark that D2's run
+    # raised on empathy; greeting's D2 scores arrive a day late.
+    shuffled = [
+        (D1, []),
+        (D2, [empathy_d2, empathy_d1]),
+        (D3, [manual_greeting_and_group_d3, greeting_d2, manual_empathy_d1]),
+    ]
+    centers = []
+    for name, deliveries in (("in_order", in_order), ("shuffled", shuffled)):
+        center = Center(tmp_path / f"{name}.duckdb")
+        for day, files in deliveries:
+            for deliver in files:
+                deliver(center)
+            center.run(day)
+            assert max(live_per_area(center).values(), default=0) <= 1
+        centers.append(center)
+    in_order_center, shuffled_center = centers
+    assert shuffled_center.marks() == in_order_center.marks()
+    assert shuffled_center.refusals() == in_order_center.refusals()
+
+    marks = {m["attribute_id"]: m for m in in_order_center.marks()}
+    assert set(marks) == {"empathy", "greeting"}
+    # empathy: the manual mark of D1 holds the area, so D2's window (70, 75,
+    # 60, 65: mean 67.5 < 80, n 4) raises no auto mark and refreshes it; the
+    # group of D3 11:00 makes it grouped, so D3's raise leaves its D2 figures.
+    empathy = marks["empathy"]
+    assert (empathy["mark_id"], empathy["source"]) == ("ev-manual-empathy:empathy", "manual")
+    assert (empathy["state"], empathy["as_of_date"]) == ("grouped", D2)
+    assert empathy["current_score"] == pytest.approx(67.5)
+    assert (empathy["n"], empathy["below_target_n"]) == (4, 4)
+    # priority = 4/4 below x weight 2/4 x gap 12.5 = 6.25
+    assert empathy["priority"] == pytest.approx(6.25)
+    assert empathy["interaction_ids"] == ["a1-empathy-x"]
+    # greeting: D2's window (50, 55, 60: mean 55 < 70) raises an auto mark at
+    # the end of D2; the manual greeting mark of D3 09:00 is then a duplicate.
+    greeting = marks["greeting"]
+    assert greeting["mark_id"] == f"auto:a1:greeting:{D2.isoformat()}"
+    assert greeting["raised_at"] == datetime.combine(D3, datetime.min.time(), UTC) - timedelta(
+        microseconds=1
+    )
+    assert (greeting["state"], greeting["as_of_date"]) == ("open", D3)
+    assert (greeting["current_score"], greeting["n"]) == (pytest.approx(55.0), 3)
+    # priority = 3/3 below x weight 1/4 x gap 15 = 3.75
+    assert greeting["priority"] == pytest.approx(3.75)
+    assert in_order_center.refusals() == [
+        ("ev-manual-greeting",
+         f"duplicate mark: mark auto:a1:greeting:{D2.isoformat()} of this area is still open")
+    ]  # fmt: skip
+
+
+def test_an_open_auto_mark_whose_window_recovers_is_cleared(center: Center) -> None:
+    center.scores("a1", "greeting", D1, [50, 55, 60])  # mean 55 < 70
+    center.run(D1)
+    center.scores("a1", "greeting", D2, [90] * 6)
+    result = center.run(D2)
+
+    (mark,) = center.marks()
+    assert (mark["state"], mark["cleared_as_of"], mark["as_of_date"]) == ("cleared", D2, D2)
+    assert result.cleared == 1
+    # D2's window: (50 + 55 + 60 + 6 x 90) / 9 = 705 / 9, at or above 70
+    assert mark["current_score"] == pytest.approx(705 / 9)
+    assert (mark["n"], mark["below_target_n"]) == (9, 3)
+    assert mark["priority"] == 0
+
+    # A cleared mark is not live: a new dip raises a new mark.
+    center.scores("a1", "greeting", D3, [10] * 9)  # (705 + 90) / 18 = 44.17 < 70
+    center.run(D3)
+    states = [(m["mark_id"], m["state"], m["cleared_as_of"]) for m in center.marks()]
+    assert states == [
+        (f"auto:a1:greeting:{D1.isoformat()}", "cleared", D2),
+        (f"auto:a1:greeting:{D3.isoformat()}", "open", None),
+    ]
+
+
+def test_a_manual_mark_does_not_clear_when_its_window_recovers(center: Center) -> None:
+    center.scores("a1", "empathy", D1, [60, 60, 60])
+    center.event("mark_created", morning(D1), agent_id="a1", attribute_ids=["empathy"],
+                 interaction_ids=["i1"])  # fmt: skip
+    center.run(D1)
+    center.scores("a1", "empathy", D2, [95] * 6)
+    center.run(D2)
+    (mark,) = center.marks()
+    assert (mark["source"], mark["state"], mark["cleared_as_of"]) == ("manual", "open", None)
+    # refreshed: (3 x 60 + 6 x 95) / 9 = 750 / 9, above 80
+    assert mark["as_of_date"] == D2
+    assert mark["current_score"] == pytest.approx(750 / 9)
+    assert mark["interaction_ids"] == ["i1"]
+
+
+def test_a_manual_mark_arriving_after_an_auto_mark_of_a_later_day_takes_the_area(
+    center: Center,
+) -> None:
+    center.scores("a1", "empathy", D2, [60, 60, 60])
+    center.run(D2)
+    assert [m["source"] for m in center.marks()] == ["auto"]
+    # Delivered late: a manual mark made on D1, before the auto mark's raise.
+    manual = center.event("mark_created", morning(D1), agent_id="a1", attribute_ids=["empathy"],
+                          interaction_ids=["i1"])  # fmt: skip
+    center.run(D3)
+    assert [(m["mark_id"], m["state"]) for m in center.marks()] == [(f"{manual}:empathy", "open")]
+    assert live_per_area(center) == {("a1", "empathy"): 1}
+    assert center.refusals() == []
+
+
+def test_marks_of_a_warehouse_from_before_the_replay_keep_their_run_dates(
+    center: Center,
+) -> None:
+    center.conn.execute(
+        "create schema coaching; create table coaching.raised_marks "
+        "(source varchar, raised_at timestamptz, as_of_date date)"
+    )
+    center.conn.execute(
+        "insert into coaching.raised_marks values ('auto', ?, ?)",
+        [datetime.combine(D1, datetime.max.time(), UTC), D2],
+    )
+    center.run(D3)
+    runs = center.conn.execute("select as_of from coaching.mark_runs order by 1").fetchall()
+    assert runs == [(D1,), (D2,), (D3,)]
+
+
 def test_a_score_equal_to_its_target_gets_no_mark(center: Center) -> None:
     # DESIGN.md section 3: three scores of 80.001 against a target of 80.001
-    # are at target. The mart's gap is exact (0); its mean, 240.003 / 3 as a
-    # double, is 80.00099999999999, a hair under the target: the mark rule
-    # reads the gap, never the mean against the target.
-    center.conn.execute(
-        "insert into marts.agent_attribute_scores values "
-        "('a1', 'empathy', ?, 240.003 / 3, 3, 80.001, 0.0, 0, 2.0, false, true)",
-        [AS_OF],
-    )
-    assert center.conn.execute(
-        "select current_score < target_score from marts.agent_attribute_scores"
-    ).fetchone() == (True,)
-    raise_marks(center.conn, MarkRules(as_of=AS_OF, min_samples=3))
+    # are at target. Their mean as a double, 240.003 / 3, is 80.00099999999999,
+    # a hair under the target; the mark rule reads the exact gap
+    # (80.001 x 3 - 240.003 = 0), never the mean against the target.
+    center.conn.execute("update staging.stg_attributes set target_score = 80.001 "
+                        "where attribute_id = 'empathy'")  # fmt: skip
+    center.scores("a1", "empathy", AS_OF, [80.001, 80.001, 80.001])
+    assert 240.003 / 3 < 80.001
+    center.run()
     assert center.marks() == []

@@ -59,7 +59,7 @@ create or replace table coaching.marks (
     is_compliance boolean, interaction_ids varchar[],
     evidence struct(interaction_id varchar, interaction_at timestamptz, score double,
                     quote varchar, offset_s double)[],
-    state varchar
+    state varchar, cleared_as_of date
 );
 create or replace table coaching.refused_events (
     event_id varchar, event_type varchar, occurred_at timestamptz, agent_id varchar,
@@ -69,7 +69,7 @@ create or replace table coaching.refused_events (
 MARK_COLUMNS = (
     "mark_id", "agent_id", "attribute_id", "source", "reason", "raised_at", "as_of_date",
     "current_score", "target_score", "gap", "n", "below_target_n", "priority",
-    "is_compliance", "interaction_ids", "evidence", "state",
+    "is_compliance", "interaction_ids", "evidence", "state", "cleared_as_of",
 )  # fmt: skip
 REFUSED_EVENT_COLUMNS = (
     "event_id", "event_type", "occurred_at", "agent_id", "attribute_id", "reason"

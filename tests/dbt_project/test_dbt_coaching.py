@@ -316,6 +316,10 @@ MARKS = [
     _mark("r1-X", "r1", "X", "manual", "manual", "open"),
     _mark("r1-EMP-old", "r1", "EMP", "auto", "below_target", "dismissed", priority=9.0,
           gap=30.0, below_target_n=5),
+    # cleared at the run of 03-15: its window recovered to target; no rank.
+    _mark("r1-EMP-cleared", "r1", "EMP", "auto", "below_target", "cleared", priority=0.0,
+          gap=-1.5, below_target_n=1, as_of_date=date(2024, 3, 15),
+          cleared_as_of=date(2024, 3, 15)),
     # gA's conversations: the members' open or grouped marks in EMP and KNW.
     _mark("m1-EMP", "m1", "EMP", "manual", "manual", "grouped", interaction_ids=["i1", "i2"]),
     _mark("m1-KNW", "m1", "KNW", "auto", "below_target", "grouped",
@@ -446,9 +450,26 @@ def test_coaching_marks_priority_rank(coaching) -> None:
         "r1-EMP": 3,  # priority 0.2
         "r1-X": 4,  # manual mark, no figures: last
         "r1-EMP-old": None,  # dismissed
+        "r1-EMP-cleared": None,  # cleared
     }
+    assert rows["r1-EMP-cleared"]["cleared_as_of"] == date(2024, 3, 15)
+    assert rows["r1-EMP"]["cleared_as_of"] is None
     assert rows["r1-CMP"]["agent_name"] == "R1"
     assert rows["r1-CMP"]["team"] == "T6"
+
+
+def test_two_live_marks_for_one_agent_and_area_fail_the_build(coaching, tmp_path) -> None:
+    warehouse = coaching.copy(tmp_path / "two_live")
+    # r1 on EMP: r1-EMP is open; a second open mark there breaks the rule,
+    # and so would a grouped one. A dismissed or cleared one does not.
+    warehouse.write_coaching(
+        marks=[*MARKS, _mark("r1-EMP-twice", "r1", "EMP", "manual", "manual", "grouped")],
+        refused_events=REFUSED_EVENTS,
+    )
+    result = warehouse.dbt("build", "--select", "stg_coaching_marks", "coaching_marks",
+                           "--exclude-resource-type", "unit_test", check=False)  # fmt: skip
+    failed = {r.node.name for r in result.result if str(r.status) in ("fail", "error")}
+    assert failed == {"coaching_marks_one_live_mark_per_agent_and_area"}
 
 
 def test_coaching_groups_conversations_and_refusals(coaching) -> None:

@@ -135,7 +135,7 @@ def test_a_new_date_with_no_new_file_rebuilds_the_windows_and_the_marks(home: Pa
     assert any(line.startswith("phases: ingest") for line in output.splitlines())
     for mart in ("agent_attribute_scores", "coaching_monitor"):
         assert snapshot(home, f"select distinct as_of_date from marts.{mart}") == [(next_day,)]
-    # Marks are state: the ones refreshed this run carry the new date.
+    # The open marks are refreshed by this run's raise: they carry the new date.
     assert snapshot(home, "select max(as_of_date) from marts.coaching_marks") == [(next_day,)]
     # A second run for that date has nothing to do.
     assert "nothing new" in run(home, "--as-of", next_day.isoformat())

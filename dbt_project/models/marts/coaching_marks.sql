@@ -74,6 +74,7 @@ final as (
         priority_rank,
         evidence,
         state,
+        cleared_as_of,
         is_compliance_breach,
         interaction_ids,
         agent_name,

@@ -20,6 +20,7 @@ source as (
         'interaction_ids': 'varchar[]',
         'evidence': 'struct(interaction_id varchar, interaction_at timestamptz, score double, quote varchar, offset_s double)[]',
         'state': 'varchar',
+        'cleared_as_of': 'date',
     }) }}
 ),
 
@@ -42,7 +43,8 @@ renamed as (
         is_compliance,
         coalesce(interaction_ids, []::varchar[]) as interaction_ids,
         evidence,
-        state
+        state,
+        cleared_as_of
     from source
 ),
 
