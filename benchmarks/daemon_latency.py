@@ -46,7 +46,7 @@ import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import timedelta
 from importlib.metadata import version
 from pathlib import Path
 
@@ -58,7 +58,7 @@ from dagster import (
     DagsterRunStatus,
     RunsFilter,
 )
-from microbatches import MicroBatch, deliver, split_day
+from microbatches import MicroBatch, deliver, move_day, split_day
 
 import assets.sample_stream as sample_stream
 from assets.marks import MARKS_KEY
@@ -454,17 +454,6 @@ def report(drops: list[Drop], warmup_runs: list[RunTimeline]) -> None:
 # --- main ----------------------------------------------------------------------
 
 
-def move_days(source: Path, landing: Path, days: list[date]) -> int:
-    moved = 0
-    for day in days:
-        for path in source.glob(f"*/{day.isoformat()}.*"):
-            target = landing / path.parent.name / path.name
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.move(path, target)
-            moved += 1
-    return moved
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -503,8 +492,8 @@ def main() -> None:
         summary = sample_stream.generate_sample(
             stream, agents=args.agents, days=args.days, start=start, seed=11
         )
-        moved = move_days(
-            stream, landing, [start + timedelta(days=d) for d in range(args.days - 1)]
+        moved = sum(
+            move_day(stream, landing, start + timedelta(days=d)) for d in range(args.days - 1)
         )
         batches = split_day(stream, last, args.drops)
         print(

@@ -28,7 +28,6 @@ run's processes), the ratio to the full rebuild and the run's own phase line.
 import argparse
 import os
 import platform
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -37,7 +36,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
-from microbatches import deliver, split_day
+from microbatches import deliver, move_day, split_day
 
 import assets.sample_stream as sample_stream
 
@@ -80,16 +79,6 @@ def timed_run(home: Path, *args: str) -> Timed:
     lines = result.stdout.strip().splitlines()
     phases = next((line for line in lines if line.startswith("phases:")), lines[0])
     return Timed(seconds, int(lines[-1]) / 2**20, phases)
-
-
-def move_day(source: Path, landing: Path, day: date) -> int:
-    moved = 0
-    for path in source.glob(f"*/{day.isoformat()}.*"):
-        target = landing / path.parent.name / path.name
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.move(path, target)
-        moved += 1
-    return moved
 
 
 def build_home(home: Path, agents: int, days: int, first: date) -> tuple[Path, date]:

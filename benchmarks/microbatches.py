@@ -8,6 +8,8 @@ Micro-batch ``k`` holds one file per stream (a stream with no event in the
 window has no file) named ``<day>.<k>-of-<slices><suffix>``. JSON lines are
 kept byte for byte; Parquet rows are rewritten with the same schema.
 
+:func:`move_day` delivers a whole day instead.
+
 :func:`deliver` drops a micro-batch into a landing zone as a producer does:
 every file is written under a temporary name starting with ``.``, then all are
 renamed into place.
@@ -16,6 +18,7 @@ renamed into place.
 import gzip
 import io
 import os
+import shutil
 import time
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -123,6 +126,18 @@ def split_day(source: Path, day: date, slices: int) -> list[MicroBatch]:
             )
         )
     return batches
+
+
+def move_day(source: Path, landing: Path, day: date) -> int:
+    """Move every stream's files of ``day`` from ``source`` into the landing
+    zone (a day delivered whole); returns how many files moved."""
+    moved = 0
+    for path in source.glob(f"*/{day.isoformat()}.*"):
+        target = landing / path.parent.name / path.name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.move(path, target)
+        moved += 1
+    return moved
 
 
 def deliver(batch: MicroBatch, landing: Path) -> float:
