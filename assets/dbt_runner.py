@@ -107,10 +107,13 @@ def build(
     started = time.perf_counter()
     manifest = manifest_for(warehouse, vars_, memory_limit)
     events: list[dict[str, Any]] = []
+    errors: list[str] = []
 
     def collect(message: Any) -> None:
         if message.info.name in RESULT_EVENTS:
             events.append(msg_to_dict(message))
+        elif message.info.name == "RunResultError":
+            errors.append(" ".join(str(message.data.msg).split())[:2000])
 
     args = ["build", *_common_args(state_dir(warehouse)), "--vars", json.dumps(dict(vars_))]
     args += ["--select", *select, "--no-write-json"]
@@ -139,7 +142,7 @@ def build(
             if e["data"]["node_info"].get("node_status") not in ("success", "pass", "skipped")
         ]
         detail = "; ".join(failures) or str(outcome.exception)
-        result.error = f"dbt build failed: {detail}"
+        result.error = f"dbt build failed: {detail}" + "".join(f"\n{e}" for e in errors)
     return result
 
 

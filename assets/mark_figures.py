@@ -75,7 +75,7 @@ with wanted as (
 window_scores as (
     select
         wanted.agent_id, wanted.attribute_id, wanted.as_of_date,
-        resolved.interaction_id, resolved.interaction_at, resolved.auto_qa_score as score,
+        resolved.interaction_id, resolved.interaction_at, resolved.auto_qa_score::double as score,
         auto_qa.evidence_quote as quote, auto_qa.evidence_offset_s as offset_s
     from wanted
     join intermediate.int_interaction_scores_resolved as resolved
