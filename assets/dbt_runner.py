@@ -13,7 +13,7 @@ import contextlib
 import json
 import os
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -67,10 +67,22 @@ def _common_args(target: Path) -> list[str]:
     ]
 
 
-def _environment(warehouse: Path, memory_limit: str) -> None:
-    # profiles.yml reads the working file and the memory budget from here.
-    os.environ["COACHWH_WAREHOUSE"] = str(warehouse)
-    os.environ["COACHWH_MEMORY_LIMIT"] = memory_limit
+@contextlib.contextmanager
+def _environment(warehouse: Path, memory_limit: str) -> Iterator[None]:
+    """profiles.yml reads the working file and the memory budget from the
+    environment: set them for one dbt invocation, and put back what was
+    there, so nothing this process starts later inherits them."""
+    values = {"COACHWH_WAREHOUSE": str(warehouse), "COACHWH_MEMORY_LIMIT": memory_limit}
+    held = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in held.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 def manifest_for(warehouse: Path, vars_: Mapping[str, object], memory_limit: str) -> Any:
@@ -81,10 +93,10 @@ def manifest_for(warehouse: Path, vars_: Mapping[str, object], memory_limit: str
     if key not in _manifests:
         target = state_dir(warehouse)
         target.mkdir(parents=True, exist_ok=True)
-        _environment(warehouse, memory_limit)
-        result = dbtRunner().invoke(
-            ["parse", *_common_args(target), "--vars", key[1], "--quiet", "--no-write-json"]
-        )
+        with _environment(warehouse, memory_limit):
+            result = dbtRunner().invoke(
+                ["parse", *_common_args(target), "--vars", key[1], "--quiet", "--no-write-json"]
+            )
         if not result.success:
             raise RuntimeError(f"dbt could not parse the project: {result.exception}")
         _manifests[key] = result.result
@@ -121,9 +133,9 @@ def build(
         args += ["--exclude", *exclude]
     if full_refresh:
         args.append("--full-refresh")
-    _environment(warehouse, memory_limit)
     try:
-        outcome = dbtRunner(manifest=manifest, callbacks=[collect]).invoke(args)
+        with _environment(warehouse, memory_limit):
+            outcome = dbtRunner(manifest=manifest, callbacks=[collect]).invoke(args)
     finally:
         _release_database()
     elapsed = time.perf_counter() - started

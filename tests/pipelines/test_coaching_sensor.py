@@ -43,9 +43,17 @@ def test_one_run_request_per_materialization_and_none_on_a_retick(
         retick = build_sensor_context(instance=instance, definitions=defs, cursor=context.cursor)
         assert requested_runs(scores_refreshed_sensor(retick)) == []
 
-        # Nothing new: the refresh rebuilds nothing, so no marks run is requested.
+        # The coaching run it asked for has not run: it is still due, so the
+        # next refresh rebuilds the scores and asks again.
         assert refresh.execute_in_process(instance=instance, run_config=config).success
-        idle = build_sensor_context(instance=instance, definitions=defs, cursor=context.cursor)
+        due = build_sensor_context(instance=instance, definitions=defs, cursor=context.cursor)
+        (request,) = requested_runs(scores_refreshed_sensor(due))
+        coaching = defs.resolve_job_def("refresh_coaching")
+        assert coaching.execute_in_process(instance=instance, run_config=request.run_config).success
+
+        # Nothing new once it ran: the refresh rebuilds nothing, and requests nothing.
+        assert refresh.execute_in_process(instance=instance, run_config=config).success
+        idle = build_sensor_context(instance=instance, definitions=defs, cursor=due.cursor)
         assert requested_runs(scores_refreshed_sensor(idle)) == []
 
         # A rebuild asked for anyway materializes the scores again: one more request.
