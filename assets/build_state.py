@@ -203,6 +203,10 @@ class Publish:
 
 def last_publish(conn: duckdb.DuckDBPyConnection) -> Publish | None:
     ensure_warehouse(conn)
+    return _read_last_publish(conn)
+
+
+def _read_last_publish(conn: duckdb.DuckDBPyConnection) -> Publish | None:
     rows = conn.execute(
         "select as_of, fingerprint, published_at, marts from control.publishes "
         "order by published_at desc limit 1"
@@ -254,13 +258,10 @@ def nothing_new(warehouse: Path, landing: Path, as_of: date, fingerprint: str) -
         }
         if not {"control.publishes", "ingest.file_ledger"} <= tables:
             return None
-        rows = conn.execute(
-            "select as_of, fingerprint, published_at from control.publishes "
-            "order by published_at desc limit 1"
-        ).fetchall()
-        if not rows or rows[0][0] != as_of or rows[0][1] != fingerprint:
+        publish = _read_last_publish(conn)  # read-only: no DDL here
+        if publish is None or publish.as_of != as_of or publish.fingerprint != fingerprint:
             return None
-        published_at = rows[0][2]
+        published_at = publish.published_at
         ledger = set(conn.execute("select stream, file from ingest.file_ledger").fetchall())
         if any((f.stream, f.name) not in ledger for f in list_landing(landing).files):
             return None
