@@ -12,7 +12,7 @@ from typing import Annotated
 import duckdb
 import typer
 
-from pipelines.settings import Settings, prepare_tool_environment
+from models.settings import Settings, prepare_tool_environment
 
 app = typer.Typer(
     help="coaching-warehouse: the streamed pipeline behind agent coaching.",

@@ -14,8 +14,6 @@ from zoneinfo import ZoneInfo
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from assets.warehouse_lock import DEFAULT_LOCK_TIMEOUT_S
-
 # Neither dbt nor Dagster may wait on the network for telemetry.
 QUIET_ENV = {"DBT_SEND_ANONYMOUS_USAGE_STATS": "false", "DAGSTER_DISABLE_TELEMETRY": "true"}
 
@@ -23,6 +21,9 @@ QUIET_ENV = {"DBT_SEND_ANONYMOUS_USAGE_STATS": "false", "DAGSTER_DISABLE_TELEMET
 # DuckDB's memory budget for the pipeline (dbt_project/profiles.yml repeats it
 # for a plain `dbt build`).
 DEFAULT_MEMORY_LIMIT = "1500MB"
+
+# How long a run waits for a warehouse another process holds (COACHWH_LOCK_TIMEOUT).
+DEFAULT_LOCK_TIMEOUT_S = 600.0
 
 
 def today_in(timezone: str) -> date:
