@@ -609,6 +609,10 @@ AGENT_INTERACTION_COLUMNS = (
     "sentiment_score",
     "reviewed",
 )
+# An agent's assignments: the supervisor's id, and the one the agent sees.
+AGENT_FACING_IDS = (
+    "select assignment_id, agent_assignment_id from marts.coaching_assignments where agent_id = ?"
+)
 COACHING_LOG_COLUMNS = (
     "cycle_start",
     "cycle_end",
@@ -646,44 +650,15 @@ def load_agent_report(snapshot: Snapshot, agent_id: str, filters: ReportFilters)
     names = snapshot.attribute_names()
     where, params = _where(filters, "a")
     columns = snapshot.present("marts.agent_assignments", AGENT_ASSIGNMENT_COLUMNS)
-    group_made = "false"
-    if snapshot.has("marts.coaching_assignments"):
-        have = snapshot.columns("marts.coaching_assignments")
-        signs = [
-            s
-            for c, s in (
-                ("coaching_type", "s.coaching_type = 'Group'"),
-                ("group_id", "s.group_id is not null"),
-                ("parent_assignment_id", "s.parent_assignment_id is not null"),
-            )
-            if c in have
-        ]
-        if signs:
-            group_made = (
-                "coalesce((select bool_or(" + " or ".join(signs) + ") "
-                "from marts.coaching_assignments as s "
-                "where s.assignment_id = a.assignment_id), false)"
-            )
+    # agent_assignments names a group's assignment after what it coaches, and
+    # by the agent-facing id; the other marts key it by the supervisor's id.
     assignments = _frame(
         snapshot.conn,
-        f"""select {", ".join(f"a.{c}" for c in columns)}, {group_made} as _for_group
+        f"""select {", ".join(f"a.{c}" for c in columns)}
             from marts.agent_assignments as a
             where a.agent_id = ? and {where}
             order by a.assigned_date, a.assignment_id""",
         [agent_id, *params],
-    )
-    # A group's assignment is named for the group: the agent reads it named
-    # after what it coaches instead.
-    renamed = [
-        " & ".join(names.get(a, (a, None))[0] for a in (ids or [])) + " coaching"
-        if for_group
-        else name
-        for name, ids, for_group in assignments.select(
-            "name", "attribute_ids", "_for_group"
-        ).iter_rows()
-    ]
-    assignments = assignments.with_columns(pl.Series("name", renamed, dtype=pl.String)).drop(
-        "_for_group"
     )
     kept = assignments["assignment_id"].to_list()
 
@@ -696,15 +671,17 @@ def load_agent_report(snapshot: Snapshot, agent_id: str, filters: ReportFilters)
         progress_columns = snapshot.present("marts.coaching_progress", PROGRESS_COLUMNS)
         progress = _frame(
             snapshot.conn,
-            f"""with names as ({snapshot.attribute_names_sql()})
-                select p.assignment_id, p.attribute_id,
+            f"""with names as ({snapshot.attribute_names_sql()}),
+                ids as ({AGENT_FACING_IDS})
+                select ids.agent_assignment_id as assignment_id, p.attribute_id,
                        coalesce(names.attribute_name, p.attribute_id) as attribute_name,
                        {", ".join(f"p.{c}" for c in progress_columns)}
-                from marts.coaching_progress as p left join names using (attribute_id)
-                where p.agent_id = ? and list_contains(?::varchar[], p.assignment_id)
+                from marts.coaching_progress as p join ids using (assignment_id)
+                left join names using (attribute_id)
+                where p.agent_id = ? and list_contains(?::varchar[], ids.agent_assignment_id)
                 {attribute_clause}
-                order by p.assignment_id, p.attribute_id""",
-            [agent_id, kept, *attribute_params],
+                order by ids.agent_assignment_id, p.attribute_id""",
+            [agent_id, agent_id, kept, *attribute_params],
         )
 
     interactions: dict[str, pl.DataFrame] = {}
@@ -713,14 +690,19 @@ def load_agent_report(snapshot: Snapshot, agent_id: str, filters: ReportFilters)
             "marts.assignment_interactions", AGENT_INTERACTION_COLUMNS
         )
         for kind in ("marked", "best_response"):
+            selected = [
+                "ids.agent_assignment_id as assignment_id" if c == "assignment_id" else f"i.{c}"
+                for c in interaction_columns
+            ]
             interactions[kind] = _frame(
                 snapshot.conn,
-                f"""select {", ".join(f"i.{c}" for c in interaction_columns)}
-                    from marts.assignment_interactions as i
+                f"""with ids as ({AGENT_FACING_IDS})
+                    select {", ".join(selected)}
+                    from marts.assignment_interactions as i join ids using (assignment_id)
                     where i.agent_id = ? and i.kind = ?
-                      and list_contains(?::varchar[], i.assignment_id)
-                    order by i.assignment_id, i.interaction_date, i.interaction_id""",
-                [agent_id, kind, kept],
+                      and list_contains(?::varchar[], ids.agent_assignment_id)
+                    order by ids.agent_assignment_id, i.interaction_date, i.interaction_id""",
+                [agent_id, agent_id, kind, kept],
             )
 
     notes = []

@@ -72,7 +72,20 @@ def raw_table_ddl(contract: StreamContract) -> str:
 
 
 def ensure_warehouse(conn: duckdb.DuckDBPyConnection) -> None:
-    """Create the ingest and raw schemas and tables if they are missing."""
+    """Create the ingest and raw schemas and tables if they are missing, and
+    add to a raw table the optional fields its contract gained since."""
     conn.execute(_BOOKKEEPING)
     for contract in STREAMS.values():
         conn.execute(raw_table_ddl(contract))
+    held = set(
+        conn.execute(
+            "select table_name, column_name from duckdb_columns() "
+            "where database_name = current_database() and schema_name = 'raw'"
+        ).fetchall()
+    )
+    for contract in STREAMS.values():
+        for column in contract.columns:
+            if (contract.name, column.name) not in held:
+                conn.execute(
+                    f'alter table raw.{contract.name} add column "{column.name}" {column.sql_type}'
+                )

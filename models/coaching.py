@@ -68,6 +68,9 @@ class AssignmentCreated(_CoachingEvent):
     follow_up_date: Day
     target_score: Score | None = None
     target_date: Day | None = None
+    # The name the agent sees instead of ``name`` (a group assignment's name
+    # speaks of the group, which an agent must not see).
+    agent_facing_name: Identifier | None = None
 
     _defaults = field_validator("interaction_ids", "best_response_interaction_ids", mode="before")(
         classmethod(null_means_default)

@@ -18,6 +18,7 @@ is its first day; asg-5, on 03-13, is one day out). Follow-up 03-20: asg-1,
 asg-2, asg-5. The group grp-7 "Compliance crew" holds agt-03 and agt-04.
 """
 
+import hashlib
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -158,6 +159,19 @@ INTERACTIONS = [
 ]
 
 
+def agent_facing_id(assignment_id: str) -> str:
+    """The id an agent sees for an agent assignment (agent_assignments'
+    rule): `ca-` and the first 16 hex digits of the md5 of its id."""
+    return "ca-" + hashlib.md5(assignment_id.encode()).hexdigest()[:16]
+
+
+def agent_facing_name(name: str, kind: str, attribute_ids: list[str]) -> str:
+    """The name an agent sees: a group's assignment named after its areas."""
+    if kind != "Group":
+        return name
+    return " & ".join(ATTRIBUTES[a][0] for a in attribute_ids) + " coaching"
+
+
 def _table(conn: duckdb.DuckDBPyConnection, name: str, rows: list[Any], schema: dict) -> None:
     frame = pl.DataFrame(rows, schema=schema, orient="row")
     conn.register("_rows", frame)
@@ -238,8 +252,10 @@ def build_working_warehouse(path: Path, *, with_coaching_log: bool = True) -> Pa
             [
                 (
                     aid,
+                    agent_facing_id(aid),
                     parent,
                     name,
+                    agent_facing_name(name, kind, attrs),
                     kind,
                     gid,
                     agent,
@@ -262,7 +278,8 @@ def build_working_warehouse(path: Path, *, with_coaching_log: bool = True) -> Pa
                 for aid, parent, name, kind, gid, agent, attrs, assigned, follow in ASSIGNMENTS
             ],
             _columns(
-                "assignment_id:s parent_assignment_id:s name:s coaching_type:s "
+                "assignment_id:s agent_assignment_id:s parent_assignment_id:s name:s "
+                "agent_facing_name:s coaching_type:s "
                 "group_id:s agent_id:s attribute_ids:l assigned_date:d "
                 "follow_up_date:d interactions_n:i interactions_reviewed_n:i "
                 "best_responses_n:i best_responses_reviewed_n:i status:s "
@@ -270,14 +287,17 @@ def build_working_warehouse(path: Path, *, with_coaching_log: bool = True) -> Pa
                 "feedback:s action_plan:s as_of_date:d"
             ),
         )
+        # What the agent sees: the agent-facing id and name, no group column.
         conn.execute(
             """create table marts.agent_assignments as
-               select assignment_id, name, agent_id, attribute_ids, assigned_date, follow_up_date,
+               select agent_assignment_id as assignment_id, agent_facing_name as name, agent_id,
+                      attribute_ids, assigned_date, follow_up_date,
                       interactions_n, interactions_reviewed_n, best_responses_n,
                       best_responses_reviewed_n, agent_status, plan_status, target_score,
                       target_date, feedback, action_plan, as_of_date
                from marts.coaching_assignments"""
         )
+        conn.execute("alter table marts.coaching_assignments drop column agent_facing_name")
         _table(
             conn,
             "marts.coaching_monitor",

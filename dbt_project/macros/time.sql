@@ -39,3 +39,12 @@
 {% macro in_at_assigned_window(day, assigned_date) -%}
     ({{ day }} between {{ assigned_date }} - 7 and {{ assigned_date }} - 1)
 {%- endmacro %}
+
+{#- Whether a TIMESTAMPTZ falls on a local day from first_day to last_day,
+    stated as a range of the timestamp itself: DuckDB checks it against a
+    table's zone maps, and skips the row groups of other days, before any
+    local date is computed. -#}
+{% macro on_local_days(ts, first_day, last_day) -%}
+    ({{ ts }} >= timezone('{{ var("timezone") }}', ({{ first_day }})::timestamp)
+        and {{ ts }} < timezone('{{ var("timezone") }}', (({{ last_day }}) + 1)::timestamp))
+{%- endmacro %}

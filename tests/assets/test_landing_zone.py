@@ -24,6 +24,7 @@ from assets.landing_boundary import (
     refusal,
 )
 from assets.landing_zone import CHANGING, ingest_pending
+from assets.warehouse_schema import raw_table_ddl
 from models.streams import STREAMS
 
 REPO = Path(__file__).resolve().parents[2]
@@ -648,3 +649,21 @@ def test_a_byte_order_mark_and_crlf_line_ends_are_read_as_text(landing, conn) ->
     assert two[:2] == (2, "not json") and two[2].startswith("row: Invalid JSON")
     assert three[:2] == (3, lines[2])
     assert three[2].startswith("score: Input should be less than or equal to 100")
+
+
+def test_a_raw_table_made_before_its_contract_gained_a_field_takes_that_field(
+    landing, conn
+) -> None:
+    # A warehouse made before assignment_created gained agent_facing_name.
+    conn.execute("create schema raw")
+    conn.execute(raw_table_ddl(STREAMS["coaching_events"]))
+    conn.execute("alter table raw.coaching_events drop column agent_facing_name")
+    event = coaching_event("assignment_created", agent_facing_name="Empathy coaching")
+    write_lines(landing, "coaching_events", "a.jsonl", [json.dumps(event)])
+
+    (result,) = ingest_pending(conn, landing)
+
+    assert (result.rows_ok, result.rows_rejected) == (1, 0)
+    assert conn.execute(
+        "select event_id, agent_facing_name, follow_up_date::varchar from raw.coaching_events"
+    ).fetchall() == [("c1", "Empathy coaching", "2026-11-12")]

@@ -29,6 +29,7 @@ from marts_examples import (
     ASSIGNMENTS,
     GROUP_ID,
     GROUP_NAME,
+    agent_facing_id,
     build_working_warehouse,
     daily_score,
 )
@@ -465,8 +466,8 @@ def test_an_agent_export_holds_that_agents_rows_only(serving_file: Path, tmp_pat
         rows = list(csv.DictReader(f))
     # All of the agent's assignments; the group's one named after what it coaches.
     assert [(r["assignment_id"], r["name"]) for r in rows] == [
-        ("asg-5", "Empathy - Cy Diaz"),
-        ("asg-3:agt-03", "Compliance coaching"),
+        (agent_facing_id("asg-5"), "Empathy - Cy Diaz"),
+        (agent_facing_id("asg-3:agt-03"), "Compliance coaching"),
     ]
     assert "agent_status" in rows[0] and "status" not in rows[0]
     marked = (tmp_path / "2024-03-20" / "agent-agt-03" / "marked_interactions.csv").read_text()
@@ -502,7 +503,8 @@ def test_an_agent_export_that_would_leak_group_context_is_not_written(tmp_path: 
     with duckdb.connect(str(working)) as conn:
         conn.execute(
             f"update marts.agent_assignments set feedback = 'Welcome to {GROUP_NAME}!' "
-            "where assignment_id = 'asg-3:agt-03'"
+            "where assignment_id = ?",
+            [agent_facing_id("asg-3:agt-03")],
         )
     serving_file = publish_snapshot(working, tmp_path / "serving").path
     with pytest.raises(ExportLeakError, match=GROUP_NAME):

@@ -12,6 +12,7 @@ hand (``Warehouse.write_coaching``), as that asset would leave them.
 
 import json
 import os
+import re
 import shutil
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -43,8 +44,11 @@ MART_TABLES = (
     "coaching_groups",
     "coaching_log",
     "coaching_effectiveness",
+    "coaching_effectiveness_segments",
     "score_calibration",
     "auditor_disputes",
+    "assignment_notes",
+    "agent_directory",
 )
 
 # The tables the Python marks asset (assets/coaching_marks.py) writes and the
@@ -249,6 +253,8 @@ INTERACTIONS: dict[str, tuple[str, int, str, str, dict[str, float]]] = {
     "i305": ("a3", 19, "tech", "voice", {"EMP": 72, "CMP": 80}),
 }
 LAST_BATCH_1_DAY = 13
+# The optional topic and intent of a few interactions.
+TOPICS = {"i103": {"topic": "billing dispute", "intent": "refund"}}
 
 
 def at(day: int, hour: int = 10, minute: int = 0) -> datetime:
@@ -274,7 +280,11 @@ def scenario_batches() -> Batches:
     batches = Batches()
     # Roster and scorecard: batch 1 has a3 in T1, EMP weight 1 and CMP target
     # 85; batch 2 moves a3 to T2, weighs EMP 2 and raises CMP's target to 90.
-    for agent_id, name, team in (("a1", "Ann", "T1"), ("a2", "Ben", "T1"), ("a3", "Cat", "T1")):
+    for agent_id, name, team, level in (
+        ("a1", "Ann", "T1", "senior"),
+        ("a2", "Ben", "T1", None),
+        ("a3", "Cat", "T1", "junior"),
+    ):
         batches.add(
             1,
             "agents",
@@ -282,6 +292,8 @@ def scenario_batches() -> Batches:
                 "agent_id": agent_id,
                 "name": name,
                 "team": team,
+                "supervisor_id": "s1",
+                "experience_level": level,
                 "active": True,
                 "updated_at": at(1, 8),
             },
@@ -289,7 +301,15 @@ def scenario_batches() -> Batches:
     batches.add(
         2,
         "agents",
-        {"agent_id": "a3", "name": "Cat", "team": "T2", "active": True, "updated_at": at(15, 8)},
+        {
+            "agent_id": "a3",
+            "name": "Cat",
+            "team": "T2",
+            "supervisor_id": "s2",
+            "experience_level": "junior",
+            "active": True,
+            "updated_at": at(15, 8),
+        },
     )
     for attribute_id, name, target, weight, compliance in (
         ("EMP", "Empathy", 80.0, 1.0, False),
@@ -349,6 +369,7 @@ def scenario_batches() -> Batches:
                 "started_at": at(day),
                 "handle_time_s": 300.0 + day,
                 "sentiment_score": 6.0,
+                **TOPICS.get(interaction_id, {}),
             },
         )
         for attribute_id, score in scores.items():
@@ -585,6 +606,21 @@ def scenario_batches() -> Batches:
             "attribute_ids": ["EMP"],
             "follow_up_date": date(2024, 4, 5),
         },
+        # Notes on the group assignment: the supervisor's reaches both members,
+        # a2's own reaches a2 only.
+        {
+            "event_type": "note_added",
+            "occurred_at": at(14, 9),
+            "assignment_id": "G1",
+            "note": "Recap: open with the customer's name",
+        },
+        {
+            "event_type": "note_added",
+            "occurred_at": at(15, 12),
+            "actor_id": "a2",
+            "assignment_id": "G1",
+            "note": "I will listen first",
+        },
     ]
     for number, event in enumerate(coaching_events, start=1):
         event = {"event_id": f"c{number}", "actor_id": "s1", **event}
@@ -650,3 +686,53 @@ def scenario(make_warehouse) -> BuiltScenario:
     load_batch(warehouse, batches, 2, BATCH_2_AT)
     second = warehouse.dbt("build")
     return BuiltScenario(warehouse=warehouse, build_results=[first, second])
+
+
+def _cell_texts(value: Any) -> Iterator[str]:
+    """Every text a cell holds: itself, or each item of a list or struct."""
+    if isinstance(value, list | tuple):
+        for item in value:
+            yield from _cell_texts(item)
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _cell_texts(item)
+    elif value is not None:
+        yield str(value)
+
+
+def _group_context_hits(warehouse: Warehouse, table: str) -> list[tuple[str, str, str, str]]:
+    """Where a row of ``marts.<table>`` names a group (its id or name), a
+    group assignment (the parent of members' shares) or an agent other than
+    the row's own: (row's assignment_id, column, what, word). The words come
+    from the raw events and roster, not from the marts under test; a word
+    counts when it stands alone in a cell's text (so a hex digest that
+    happens to hold "a1" is no hit); an id as written, a name in any case."""
+    events = warehouse.records(
+        "select event_type, group_id, name, assignment_id, agent_id from raw.coaching_events"
+    )
+    agents = {a for (a,) in warehouse.query("select agent_id from raw.agents")}
+    agents |= {e["agent_id"] for e in events if e["agent_id"]}
+    forbidden = [("group id", e["group_id"]) for e in events if e["group_id"]]
+    forbidden += [("group name", e["name"]) for e in events if e["event_type"] == "group_created"]
+    forbidden += [
+        ("group assignment", e["assignment_id"])
+        for e in events
+        if e["event_type"] == "assignment_created" and e["group_id"]
+    ]
+    hits = []
+    for row in warehouse.records(f"select * from marts.{table}"):
+        words = [*forbidden, *(("another agent", a) for a in agents if a != row["agent_id"])]
+        for column, value in row.items():
+            for text in _cell_texts(value):
+                for what, word in words:
+                    pattern = rf"(?<![A-Za-z0-9]){re.escape(word)}(?![A-Za-z0-9])"
+                    flags = re.IGNORECASE if what == "group name" else 0
+                    if re.search(pattern, text, flags):
+                        hits.append((row["assignment_id"], column, what, word))
+    return hits
+
+
+@pytest.fixture(scope="session")
+def group_context_hits():
+    """The search for group context in a mart's every cell (_group_context_hits)."""
+    return _group_context_hits

@@ -47,8 +47,10 @@ def at(month: int, day: int, hour: int = 10) -> datetime:
 SCORES: list[tuple[str, str, tuple[int, int], float]] = [
     # Effectiveness, team T, EMP, assigned 03-10: at-assigned window
     # 03-03 .. 03-09, current window 03-14 .. 03-20.
-    # c1: (60 + 70) / 2 = 65 -> (70 + 80) / 2 = 75: +10; reaches 80 on 03-16.
-    ("c1", "EMP", (3, 4), 60), ("c1", "EMP", (3, 8), 70),
+    # c1: (60 + 70) / 2 = 65 -> (70 + 80) / 2 = 75: +10. Its 90 of 03-13 lies
+    # between the windows; with it, the window 03-10 .. 03-16 holds 3 scores
+    # averaging 80, its target.
+    ("c1", "EMP", (3, 4), 60), ("c1", "EMP", (3, 8), 70), ("c1", "EMP", (3, 13), 90),
     ("c1", "EMP", (3, 14), 70), ("c1", "EMP", (3, 16), 80),
     # c2: 50 -> 60: +10, never reaches 80.
     ("c2", "EMP", (3, 5), 50), ("c2", "EMP", (3, 15), 60),
@@ -84,6 +86,10 @@ CALIBRATION = [
     # both fail: 3
     ((3, 19), 50, 60), ((3, 20), 60, 70), ((3, 20), 79, 79),
 ]  # fmt: skip
+
+
+# Auto QA evidence of a few scores: (agent, attribute, (month, day)) -> (quote, offset_s).
+EVIDENCE = {("l1", "CMP", (3, 16)): ("I have to read you the disclosure first.", 12.5)}
 
 
 def _interaction_id(agent: str, attribute: str, month: int, day: int, seq: int = 0) -> str:
@@ -143,6 +149,8 @@ def _load(warehouse) -> None:
                 "interaction_at": started,
                 "score": float(score),
                 "scored_at": started.replace(hour=11),
+                "evidence_quote": EVIDENCE.get((agent, attribute, day), (None, None))[0],
+                "evidence_offset_s": EVIDENCE.get((agent, attribute, day), (None, None))[1],
             }
         )
         return interaction_id
@@ -270,8 +278,11 @@ def _coaching_events() -> list[dict[str, Any]]:
          "group_id": "gD", "name": "Compliance", "attribute_ids": ["CMP"]},
         {"event_id": "g-11", "event_type": "group_member_added", "occurred_at": at(3, 11, 11),
          "group_id": "gD", "agent_id": "m4"},
+        # Its agent_facing_name is what m4 reads, instead of the areas' names.
         _assignment("A-gD", (3, 12), ["CMP"], date(2024, 3, 15), group_id="gD",
-                    interaction_ids=["m4-CMP-0305"]),
+                    interaction_ids=["m4-CMP-0305"], agent_facing_name="Disclosure refresher"),
+        {"event_id": "n-1", "event_type": "note_added", "occurred_at": at(3, 14),
+         "assignment_id": "A-gD", "note": "Read the disclosure word for word"},
         {"event_id": "g-12", "event_type": "interaction_reviewed", "occurred_at": at(3, 13),
          "assignment_id": "A-gD", "agent_id": "m4", "interaction_id": "m4-CMP-0305"},
     ]  # fmt: skip
@@ -370,9 +381,39 @@ def test_effectiveness_net_of_the_teams_drift(coaching) -> None:
     assert emp["control_delta"] == pytest.approx(control_delta, abs=TOLERANCE)
     assert emp["controlled_n"] == 2
     assert emp["net_effect"] == pytest.approx(6.0, abs=TOLERANCE)
-    # c1's daily score reached 80 on 03-16, 6 days after 03-10; c2 never did.
+    # Days to target (min_samples 3, target 80), from 03-11 on, the window
+    # d-6 .. d of c1's scores: 03-13 holds 70 (03-08) and 90: 2 scores; 03-14
+    # adds 70: (70 + 90 + 70) / 3 = 76.7, below; 03-15 drops 03-08's 70: 2
+    # scores; 03-16 adds 80: (90 + 70 + 80) / 3 = 80, at target: 6 days after
+    # 03-10. Each single day from 03-13 on was at 80 or more, or not. c2 has
+    # 2 scores in all: never.
+    assert mean([90, 70, 80]) == 80 and mean([70, 90, 70]) < 80
     assert (emp["reached_target_n"], emp["median_days_to_target"]) == (1, 6.0)
     assert (emp["plateau_agents_n"], emp["plateau_agent_ids"]) == (0, [])
+
+
+def test_effectiveness_segments_by_type_and_completion(coaching) -> None:
+    rows = _by(
+        coaching.records("select * from marts.coaching_effectiveness_segments"),
+        "breakdown",
+        "segment",
+        "attribute_id",
+    )
+    # Every counted area is an individual assignment with no item to review
+    # (A-c1, A-c2 on EMP; P1 .. P4 on KNW): all Individual, none completed.
+    # A-gD (Group, completed) has no current score: not counted.
+    assert set(rows) == {
+        ("coaching_type", "Individual", "EMP"),
+        ("coaching_type", "Individual", "KNW"),
+        ("completion", "not_completed", "EMP"),
+        ("completion", "not_completed", "KNW"),
+    }
+    overall = _by(coaching.records("select * from marts.coaching_effectiveness"), "attribute_id")
+    for key, row in rows.items():
+        whole = overall[key[2]]
+        assert {k: row[k] for k in whole if k in row} == {k: whole[k] for k in whole if k in row}, (
+            key
+        )
 
 
 def test_effectiveness_plateaus_and_no_control(coaching) -> None:
@@ -385,8 +426,9 @@ def test_effectiveness_plateaus_and_no_control(coaching) -> None:
     assert knw["assignments_n"] == 4
     assert knw["avg_delta"] == pytest.approx(mean(deltas), abs=TOLERANCE)  # -3.75
     assert knw["improved_share"] == pytest.approx(1 / 4)
-    # p2 reached 70 on 03-03, 2 days after P3 (03-01); nobody else did.
-    assert (knw["reached_target_n"], knw["median_days_to_target"]) == (1, 2.0)
+    # p2's 70 on 03-03 reached the target, but no window of p1 or p2 ever
+    # holds min_samples (3) scores: nobody reached it.
+    assert (knw["reached_target_n"], knw["median_days_to_target"]) == (0, None)
     # Every agent of T3 was coached on KNW: no control, no net effect.
     assert (knw["control_delta"], knw["controlled_n"], knw["net_effect"]) == (None, 0, None)
     assert (knw["plateau_agents_n"], knw["plateau_agent_ids"]) == (1, ["p1"])
@@ -520,6 +562,17 @@ def test_a_refused_group_assignment_does_not_fan_out(coaching) -> None:
         ) == [(0,)], table
 
 
+def test_an_agent_facing_name_is_what_the_agent_reads(coaching, group_context_hits) -> None:
+    assert coaching.query(
+        "select agent_id, name from marts.agent_assignments where agent_id = 'm4'"
+    ) == [("m4", "Disclosure refresher")]
+    assert coaching.query("select agent_id, note from marts.assignment_notes") == [
+        ("m4", "Read the disclosure word for word")
+    ]
+    for table in ("agent_assignments", "assignment_notes"):
+        assert group_context_hits(coaching, table) == [], table
+
+
 def test_follow_up_due(coaching) -> None:
     due = dict(coaching.query("select assignment_id, follow_up_due from marts.coaching_monitor"))
     assert due == {
@@ -568,9 +621,21 @@ def test_coaching_log_focus_and_baseline(coaching) -> None:
     # are the evidence, lowest first.
     cmp = rows[(latest, "CMP")]
     assert (cmp["below_target_n"], cmp["compliance_flags_n"], cmp["n"]) == (2, 2, 4)
-    assert [(e["interaction_id"], e["score"]) for e in cmp["evidence"]] == [
-        ("l1-CMP-0316", 85.0),
-        ("l1-CMP-0318", 88.0),
-        ("l1-CMP-0315", 95.0),
+    assert [
+        (e["interaction_id"], e["score"], e["quote"], e["offset_s"]) for e in cmp["evidence"]
+    ] == [
+        ("l1-CMP-0316", 85.0, "I have to read you the disclosure first.", 12.5),
+        ("l1-CMP-0318", 88.0, None, None),
+        ("l1-CMP-0315", 95.0, None, None),
     ]
     assert rows[(latest, "EMP")]["compliance_flags_n"] == 0
+    # The overall score: each interaction scores one attribute (weight 1), so
+    # its Kore Evaluation Score is that score. Latest cycle: (70 + 80 + 50 +
+    # 95 + 85 + 99 + 88) / 7 = 81; the cycle before: (60 + 40) / 2 = 50.
+    assert mean([70, 80, 50, 95, 85, 99, 88]) == 81
+    for (cycle, _), row in rows.items():
+        expected = (81.0, 7) if cycle == latest else (50.0, 2)
+        assert (row["overall_score"], row["overall_n"]) == expected
+        # l1 was never coached: no action, no session counted.
+        assert (row["assignments_n"], row["items_reviewed_n"], row["notes_n"]) == (0, 0, 0)
+        assert row["sessions_to_target"] is None

@@ -9,7 +9,8 @@ weighted mean of its Auto QA scores; Agent Scorecard score = the same with the
 latest audit of an attribute in place of its Auto QA score.
 """
 
-from datetime import date
+import hashlib
+from datetime import UTC, date, datetime
 from statistics import mean
 
 import pytest
@@ -217,6 +218,130 @@ def test_coaching_assignments_fan_out_and_statuses(scenario) -> None:
     assert not agent_columns & {"group_id", "parent_assignment_id", "coaching_type", "status"}
 
 
+def agent_facing_id(assignment_id: str) -> str:
+    """The rule of agent_assignments.assignment_id: `ca-` and the first 16 hex
+    digits of the md5 of the agent assignment's id."""
+    return "ca-" + hashlib.md5(assignment_id.encode()).hexdigest()[:16]
+
+
+def test_agent_assignments_show_no_group(scenario, group_context_hits) -> None:
+    rows = scenario.warehouse.records(
+        "select assignment_id, agent_id, name, attribute_ids from marts.agent_assignments"
+    )
+    # G1 was made for g1 "Empathy and product"; each member reads it named
+    # after its areas mapped to them (EMP and PRD for both: a3's PRD by its
+    # manual mark), in the listed order. A-IND keeps its given name.
+    assert {(r["assignment_id"], r["agent_id"], r["name"]) for r in rows} == {
+        (agent_facing_id("A-IND"), "a1", "Empathy for Ann"),
+        (agent_facing_id("G1:a2"), "a2", "Empathy & Product knowledge coaching"),
+        (agent_facing_id("G1:a3"), "a3", "Empathy & Product knowledge coaching"),
+    }
+    # The supervisor's table maps each agent-facing id back.
+    assert set(
+        scenario.warehouse.query(
+            "select assignment_id, agent_assignment_id from marts.coaching_assignments"
+        )
+    ) == {(a, agent_facing_id(a)) for a in ("A-IND", "G1:a2", "G1:a3")}
+    assert group_context_hits(scenario.warehouse, "agent_assignments") == []
+
+
+def test_the_group_context_search_finds_what_the_supervisor_sees(
+    scenario, group_context_hits
+) -> None:
+    # coaching_assignments does carry the group: the search must say so.
+    hits = {(row, column, what) for row, column, what, _ in
+            group_context_hits(scenario.warehouse, "coaching_assignments")}  # fmt: skip
+    assert {
+        ("G1:a2", "assignment_id", "group assignment"),
+        ("G1:a2", "parent_assignment_id", "group assignment"),
+        ("G1:a2", "group_id", "group id"),
+        ("G1:a3", "name", "group name"),
+    } <= hits
+
+
+def test_assignment_notes_reach_every_member(scenario, group_context_hits) -> None:
+    rows = scenario.warehouse.records("select * from marts.assignment_notes")
+    # c18, the supervisor's note on G1, reaches both members; c19, a2's own
+    # note on G1, reaches a2 only (to a3 its author is another agent); c16 is
+    # on A-IND.
+    assert {(r["note_id"], r["assignment_id"], r["agent_id"], r["actor_id"]) for r in rows} == {
+        ("c16", agent_facing_id("A-IND"), "a1", "s1"),
+        ("c18", agent_facing_id("G1:a2"), "a2", "s1"),
+        ("c18", agent_facing_id("G1:a3"), "a3", "s1"),
+        ("c19", agent_facing_id("G1:a2"), "a2", "a2"),
+    }
+    c19 = next(r for r in rows if r["note_id"] == "c19")
+    assert (c19["note"], c19["occurred_at"], c19["occurred_date"]) == (
+        "I will listen first",
+        datetime(2024, 3, 15, 12, tzinfo=UTC),
+        date(2024, 3, 15),
+    )
+    assert group_context_hits(scenario.warehouse, "assignment_notes") == []
+
+
+def test_agent_directory(scenario) -> None:
+    rows = {
+        r["agent_id"]: r for r in scenario.warehouse.records("select * from marts.agent_directory")
+    }
+    assert set(rows) == {"a1", "a2", "a3"}
+    a1, a2, a3 = rows["a1"], rows["a2"], rows["a3"]
+    # a1: A-IND is active (Pending Supervisor Review), and its EMP rose 65 -> 79
+    # with p < 0.05: improving.
+    emp_p = welch_p([75, 80, 82], [60, 70, 65])
+    assert emp_p < 0.05
+    assert (a1["coaching_state"], a1["active_assignments_n"]) == ("improving", 1)
+    assert (a1["latest_assignment_id"], a1["latest_assignment_status"]) == (
+        "A-IND",
+        "Pending Supervisor Review",
+    )
+    assert (a1["last_coached_date"], a1["latest_assignment_plan_status"]) == (
+        date(2024, 3, 12),
+        "Action Required",
+    )
+    # The current window, 03-14 .. 03-20: i106, i107, i108, as in the monitor.
+    assert a1["evaluation_score_current"] == pytest.approx(
+        mean([kore(75, 95), kore(80, 85), kore(82, 100)]), abs=TOLERANCE
+    )
+    assert a1["scorecard_score_current"] == pytest.approx(
+        mean([kore(88, 95), kore(80, 85), kore(82, 100)]), abs=TOLERANCE
+    )
+    assert (a1["evaluation_n_current"], a1["scorecard_n_current"], a1["interactions_n"]) == (
+        3,
+        3,
+        3,
+    )
+    assert a1["avg_handle_time_s"] == pytest.approx(mean([300 + 14, 300 + 17, 300 + 20]))
+    assert a1["avg_sentiment"] == pytest.approx(6.0)
+    assert (a1["name"], a1["team"], a1["supervisor_id"], a1["experience_level"]) == (
+        "Ann",
+        "T1",
+        "s1",
+        "senior",
+    )
+    # a2: G1:a2 is Completed, and no mark is live: on_track. a3: G1:a3 is
+    # Yet to Start, its EMP trend insufficient_data: being_coached. The one
+    # mark (a3 PRD) is assigned, not live.
+    assert (a2["coaching_state"], a2["active_assignments_n"], a2["open_marks_n"]) == (
+        "on_track",
+        0,
+        0,
+    )
+    assert (a3["coaching_state"], a3["active_assignments_n"], a3["open_marks_n"]) == (
+        "being_coached",
+        1,
+        0,
+    )
+    # a3 moved to T2 under s2 in batch 2; a2 gave no experience level.
+    assert (a3["team"], a3["supervisor_id"], a3["experience_level"]) == ("T2", "s2", "junior")
+    assert a2["experience_level"] is None
+    monitor = dict(
+        scenario.warehouse.query(
+            "select assignment_id, experience_level from marts.coaching_monitor"
+        )
+    )
+    assert monitor == {"A-IND": "senior", "G1:a2": None, "G1:a3": "junior"}
+
+
 def test_assignment_warnings_and_interactions(scenario) -> None:
     warnings = scenario.warehouse.query(
         "select assignment_id, agent_id, item_type, item_id, reason from marts.assignment_warnings"
@@ -245,6 +370,14 @@ def test_assignment_warnings_and_interactions(scenario) -> None:
     assert i103["kore_evaluation_score"] == pytest.approx(kore(65, 100), abs=TOLERANCE)
     assert i103["audit_score"] == pytest.approx(kore(75, 100), abs=TOLERANCE)
     assert i103["interaction_date"] == date(2024, 3, 11)
+    assert i103["interaction_at"] == datetime(2024, 3, 11, 10, tzinfo=UTC)
+    assert (i103["channel"], i103["topic"], i103["intent"]) == (
+        "voice",
+        "billing dispute",
+        "refund",
+    )
+    assert items[("A-IND", "i102", "marked")]["channel"] == "chat"
+    assert items[("A-IND", "i102", "marked")]["topic"] is None
     assert i103["attribute_ids"] == ["EMP", "CMP"]
     assert items[("A-IND", "i102", "marked")]["reviewed"] is True
     assert items[("G1:a3", "i301", "marked")]["attribute_ids"] == ["EMP"]
@@ -298,6 +431,23 @@ def test_review_queue(scenario) -> None:
             "Pending Review",
         ),
     }
+    times = {r["evaluation_id"]: r for r in rows}
+    # ev1: published 03-12 10:00, disputed twice naming EMP, pending: no
+    # resolution; its last event is the second dispute (03-20 10:00), after
+    # its re-evaluation (03-19 09:00).
+    # ev2: published 03-15 10:00, accepted 03-16 10:00: resolved in 24 hours.
+    # ev3: published 03-16 10:00, an hour after it was evaluated; pending.
+    expected = {  # interaction_at, evaluated_at, disputed, last_event_at, resolution_hours
+        "ev1": (datetime(2024, 3, 11, 10, tzinfo=UTC), datetime(2024, 3, 19, 9, tzinfo=UTC),
+                ["EMP"], datetime(2024, 3, 20, 10, tzinfo=UTC), None),
+        "ev2": (datetime(2024, 3, 14, 10, tzinfo=UTC), datetime(2024, 3, 15, 9, tzinfo=UTC),
+                [], datetime(2024, 3, 16, 10, tzinfo=UTC), 24.0),
+        "ev3": (datetime(2024, 3, 15, 10, tzinfo=UTC), datetime(2024, 3, 16, 9, tzinfo=UTC),
+                [], datetime(2024, 3, 16, 10, tzinfo=UTC), None),
+    }  # fmt: skip
+    columns = ("interaction_at", "evaluated_at", "disputed_attribute_ids", "last_event_at",
+               "resolution_hours")  # fmt: skip
+    assert {e: tuple(r[c] for c in columns) for e, r in times.items()} == expected
 
 
 def test_agent_attribute_scores_and_team_performance(scenario) -> None:

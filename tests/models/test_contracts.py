@@ -67,6 +67,7 @@ def test_invalid_value_is_refused_naming_the_field(stream: str, changes: dict, f
         (coaching_event("assignment_created", group_id="g1"), "agent_id/group_id"),
         (coaching_event("assignment_created", follow_up_date="12/11/2026"), "follow_up_date"),
         (coaching_event("note_added", note=None), "note"),
+        (coaching_event("assignment_created", agent_facing_name=""), "agent_facing_name"),
     ],
 )
 def test_invalid_coaching_event_is_refused_naming_the_field(event: dict, field: str) -> None:

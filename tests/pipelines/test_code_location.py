@@ -69,3 +69,30 @@ def test_landing_zone_to_marts_is_one_lineage_graph(tmp_path: Path, dbt_manifest
     for stream in ("auto_qa_scores", "coaching_events", "evaluations", "agents"):
         assert AssetKey(["raw", stream]) in seen
     assert graph.get(AssetKey(["raw", "auto_qa_scores"])).group_name == "ingest"
+
+
+def test_the_marts_that_read_the_coaching_workflow_run_with_the_marks(
+    tmp_path: Path, dbt_manifest: Path
+) -> None:
+    from assets.serving import SNAPSHOT_KEY
+    from pipelines.definitions import build_definitions
+
+    defs = build_definitions(Settings(home=tmp_path))
+    warehouse = set(defs.resolve_job_def("refresh_warehouse").asset_layer.executable_asset_keys)
+    coaching = set(defs.resolve_job_def("refresh_coaching").asset_layer.executable_asset_keys)
+    snapshot_parents = defs.resolve_asset_graph().get(SNAPSHOT_KEY).parent_keys
+    # They read assignments, notes or marks: they run after the marks, and
+    # the snapshot publishes them.
+    for mart in (
+        "assignment_notes",
+        "agent_directory",
+        "agent_assignments",
+        "coaching_log",
+        "coaching_effectiveness",
+        "coaching_effectiveness_segments",
+    ):
+        key = AssetKey(["marts", mart])
+        assert key in coaching and key not in warehouse, mart
+        assert key in snapshot_parents, mart
+    # The scores, which the marks read, run before them.
+    assert AssetKey(["marts", "agent_attribute_scores"]) in warehouse

@@ -4,7 +4,12 @@
     are the events the coaching workflow refused (a group assignment with no
     pending group or no conversations, a member event of an unknown or
     dispatched group): they never took effect. A member's assignment_id is
-    `<group assignment_id>:<agent_id>`. -#}
+    `<group assignment_id>:<agent_id>`.
+
+    agent_assignment_id is the id the agent sees: `ca-` and the first 16 hex
+    digits of the md5 of assignment_id. It is the same on every build, and it
+    does not carry a group assignment's id; it has one form for individual
+    and group assignments alike, so its form does not tell them apart. -#}
 with
 
 {{ accepted_coaching_events() }},
@@ -77,6 +82,7 @@ fanned_out as (
 final as (
     select
         fanned_out.assignment_id,
+        'ca-' || left(md5(fanned_out.assignment_id), 16) as agent_assignment_id,
         fanned_out.parent_assignment_id,
         fanned_out.name,
         fanned_out.coaching_type,
@@ -91,6 +97,7 @@ final as (
         fanned_out.follow_up_date,
         fanned_out.target_score,
         fanned_out.target_date,
+        fanned_out.agent_facing_name,
         fanned_out.occurred_at as assigned_at,
         fanned_out.occurred_date as assigned_date,
         fanned_out.actor_id as assigned_by

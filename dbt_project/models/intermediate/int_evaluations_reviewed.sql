@@ -20,10 +20,15 @@ last_reviews as (
     {{ latest_wins(['evaluation_id'], 'occurred_at desc, event_id desc') }}
 ),
 
-dispute_rounds as (
+review_summaries as (
     select
         evaluation_id,
-        count(*) filter (where event_type = 'disputed') as dispute_rounds
+        count(*) filter (where event_type = 'disputed') as dispute_rounds,
+        min(occurred_at) filter (where event_type = 'published') as published_at,
+        flatten(
+            list(disputed_attribute_ids order by occurred_at, event_id)
+                filter (where event_type = 'disputed' and disputed_attribute_ids is not null)
+        ) as disputed_attribute_ids
     from reviews
     group by evaluation_id
 ),
@@ -34,10 +39,13 @@ reviewed as (
         {{ local_date('evaluation_scores.interaction_at') }} as interaction_date,
         last_reviews.last_review_event_type,
         last_reviews.last_reviewed_at,
-        coalesce(dispute_rounds.dispute_rounds, 0) as dispute_rounds
+        coalesce(review_summaries.dispute_rounds, 0) as dispute_rounds,
+        review_summaries.published_at,
+        {{ list_unique('coalesce(review_summaries.disputed_attribute_ids, []::varchar[])') }}
+            as disputed_attribute_ids
     from evaluation_scores
     left join last_reviews using (evaluation_id)
-    left join dispute_rounds using (evaluation_id)
+    left join review_summaries using (evaluation_id)
 ),
 
 final as (

@@ -42,12 +42,12 @@ day_interactions as (
     select interactions.*
     from interactions
     semi join touched_days using (interaction_date)
-    -- the same days as a constant range of started_at, which DuckDB can
-    -- check against the raw table's zone maps before computing local days
-    where interactions.started_at
-        >= timezone('{{ var("timezone") }}', (select min(interaction_date) from touched_days)::timestamp)
-        and interactions.started_at
-        < timezone('{{ var("timezone") }}', (select max(interaction_date) + 1 from touched_days)::timestamp)
+    -- the same days as a constant range of started_at
+    where {{ on_local_days(
+        'interactions.started_at',
+        '(select min(interaction_date) from touched_days)',
+        '(select max(interaction_date) from touched_days)'
+    ) }}
 ),
 {% else %}
 day_interactions as (

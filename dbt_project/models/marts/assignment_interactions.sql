@@ -30,8 +30,11 @@ final as (
         matched.interaction_id,
         matched.kind,
         coalesce(scored_interactions.interaction_date, interactions.interaction_date) as interaction_date,
+        coalesce(scored_interactions.interaction_at, interactions.started_at) as interaction_at,
         interactions.queue,
         interactions.channel,
+        interactions.topic,
+        interactions.intent,
         list_filter(
             coalesce(mapped_attributes.attribute_ids, []::varchar[]),
             lambda attribute_id: list_contains(scored_interactions.scored_attribute_ids, attribute_id)

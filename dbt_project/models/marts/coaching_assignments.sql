@@ -21,6 +21,7 @@ mapped_attributes as (
 final as (
     select
         assignments.assignment_id,
+        assignments.agent_assignment_id,
         assignments.parent_assignment_id,
         assignments.name,
         assignments.coaching_type,

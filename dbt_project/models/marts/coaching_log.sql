@@ -1,12 +1,15 @@
 {#- The coaching log: per agent, cycle and attribute, the cycle's score
     against target, the focus area, compliance flags, the lowest-scoring
-    interactions and the change on the cycle before. Cycles of var
-    `coaching_cycle_days` end on as_of and go back in whole cycles (at most
-    var `coaching_log_cycles`); one more cycle is read for the oldest one's
-    baseline. Scores come from the daily aggregates; only the evidence reads
-    interactions, over the log's days. -#}
+    interactions with their evidence, the change on the cycle before, the
+    coaching actions taken on the attribute in the cycle and the sessions it
+    took to reach target; per agent and cycle the overall score. Cycles of
+    var `coaching_cycle_days` end on as_of and go back in whole cycles (at
+    most var `coaching_log_cycles`); one more cycle is read for the oldest
+    one's baseline. Scores come from the daily aggregates; only the evidence
+    reads interactions, over the log's days. -#}
 {%- set cycle_days = var('coaching_cycle_days') | int -%}
 {%- set cycles = var('coaching_log_cycles') | int -%}
+{%- set first_log_day = as_of_date() ~ ' - ' ~ (cycle_days * cycles - 1) -%}
 with
 
 attribute_days as (
@@ -18,6 +21,14 @@ attribute_days as (
         and {{ as_of_date() }}
 ),
 
+agent_days as (
+    select
+        *,
+        ({{ as_of_date() }} - interaction_date) // {{ cycle_days }} as cycle_index
+    from {{ ref('int_agent_days_aggregated') }}
+    where interaction_date between {{ first_log_day }} and {{ as_of_date() }}
+),
+
 -- used twice: `not materialized`, so each use scans the columns it needs
 window_scores as not materialized (
     select
@@ -26,12 +37,20 @@ window_scores as not materialized (
         interaction_id,
         interaction_at,
         auto_qa_score as score,
+        auto_qa_event_id,
+        _key_hash,
         ({{ as_of_date() }} - interaction_date) // {{ cycle_days }} as cycle_index
     from {{ ref('int_interaction_scores_resolved') }}
-    where interaction_date between {{ as_of_date() }} - {{ cycle_days * cycles - 1 }}
-        and {{ as_of_date() }}
+    where interaction_date between {{ first_log_day }} and {{ as_of_date() }}
         and is_scored
         and auto_qa_score is not null
+),
+
+-- the quotes and offsets of the scores, over the log's days only
+auto_qa_evidence as (
+    select _key_hash, event_id, evidence_quote, evidence_offset_s
+    from {{ ref('stg_auto_qa_scores') }}
+    where {{ on_local_days('interaction_at', first_log_day, as_of_date()) }}
 ),
 
 attributes as (
@@ -40,6 +59,35 @@ attributes as (
 
 agents as (
     select agent_id, agent_name, team from {{ ref('stg_agents') }}
+),
+
+-- each agent assignment's areas (those mapped to the agent), up to as_of
+assignment_areas as (
+    select
+        assignment_id,
+        agent_assignment_id,
+        agent_id,
+        assigned_date,
+        unnest(attribute_ids) as attribute_id
+    from {{ ref('coaching_assignments') }}
+),
+
+reviewed_items as (
+    select assignment_id, parent_assignment_id, agent_id, interaction_id, kind
+    from {{ ref('int_assignment_interactions_matched') }}
+    where is_kept and reviewed
+),
+
+review_events as (
+    select assignment_id, agent_id, interaction_id, event_type, occurred_date
+    from {{ ref('stg_coaching_events') }}
+    where event_type in ('interaction_reviewed', 'best_response_reviewed')
+        and occurred_date <= {{ as_of_date() }}
+),
+
+notes as (
+    select assignment_id as agent_assignment_id, occurred_date from {{ ref('assignment_notes') }}
+    where occurred_date between {{ first_log_day }} and {{ as_of_date() }}
 ),
 
 cycle_scores as (
@@ -55,6 +103,16 @@ cycle_scores as (
     having sum(scores_n) > 0
 ),
 
+overall_scores as (
+    select
+        agent_id,
+        cycle_index,
+        {{ mean_from_sums('sum(kore_sum)', 'sum(kore_n)') }} as overall_score,
+        sum(kore_n)::bigint as overall_n
+    from agent_days
+    group by agent_id, cycle_index
+),
+
 scored as (
     select
         cycle_scores.*,
@@ -62,21 +120,31 @@ scored as (
         attributes.target_score,
         {{ gap_from_sums('attributes.target_score', 'cycle_scores.score_sum', 'cycle_scores.scores_n') }}
             as gap,
+        {{ mean_at_or_above('cycle_scores.score_sum', 'cycle_scores.scores_n', 'attributes.target_score') }}
+            as is_at_target,
         case when attributes.is_compliance then cycle_scores.below_target_n else 0 end
             as compliance_flags_n,
-        coalesce(attributes.is_active, true) and attributes.target_score is not null as may_be_focus
+        coalesce(attributes.is_active, true) as is_active
     from cycle_scores
     left join attributes using (attribute_id)
 ),
 
+-- the focus: of the active attributes below target (a positive gap, compared
+-- exactly), the one with the largest gap
+focus_candidates as (
+    select scored.*, scored.is_active and not coalesce(scored.is_at_target, true) as may_be_focus
+    from scored
+),
+
 focused as (
     select
-        scored.*,
-        scored.may_be_focus and row_number() over (
-            partition by scored.agent_id, scored.cycle_index
-            order by scored.may_be_focus desc, scored.gap desc nulls last, scored.attribute_id
+        focus_candidates.*,
+        focus_candidates.may_be_focus and row_number() over (
+            partition by focus_candidates.agent_id, focus_candidates.cycle_index
+            order by focus_candidates.may_be_focus desc, focus_candidates.gap desc nulls last,
+                focus_candidates.attribute_id
         ) = 1 as is_focus
-    from scored
+    from focus_candidates
 ),
 
 -- The 3 lowest scores of each agent, attribute and cycle, lowest first, ties
@@ -102,7 +170,9 @@ evidence as (
             {
                 'interaction_id': window_scores.interaction_id,
                 'interaction_at': window_scores.interaction_at,
-                'score': window_scores.score::double
+                'score': window_scores.score::double,
+                'quote': auto_qa_evidence.evidence_quote,
+                'offset_s': auto_qa_evidence.evidence_offset_s
             }
             order by window_scores.score, window_scores.interaction_at, window_scores.interaction_id
         )[1:3] as evidence
@@ -111,8 +181,66 @@ evidence as (
         on evidence_thresholds.agent_id = window_scores.agent_id
         and evidence_thresholds.attribute_id = window_scores.attribute_id
         and evidence_thresholds.cycle_index = window_scores.cycle_index
+    left join auto_qa_evidence
+        on auto_qa_evidence._key_hash = window_scores._key_hash
+        and auto_qa_evidence.event_id = window_scores.auto_qa_event_id
     where window_scores.score <= evidence_thresholds.highest_evidence_score
     group by window_scores.agent_id, window_scores.attribute_id, window_scores.cycle_index
+),
+
+-- Coaching actions on an assignment count for each of its areas, in the
+-- cycle they were taken: the assignment on its assigned day, an item on the
+-- day of its first review, a note on its day.
+assignment_actions as (
+    select
+        agent_id,
+        attribute_id,
+        ({{ as_of_date() }} - assigned_date) // {{ cycle_days }} as cycle_index,
+        count(*) as assignments_n
+    from assignment_areas
+    where assigned_date >= {{ first_log_day }}
+    group by all
+),
+
+first_reviews as (
+    select
+        reviewed_items.assignment_id,
+        reviewed_items.interaction_id,
+        reviewed_items.kind,
+        min(review_events.occurred_date) as reviewed_date
+    from reviewed_items
+    inner join review_events
+        on review_events.agent_id = reviewed_items.agent_id
+        and review_events.interaction_id = reviewed_items.interaction_id
+        and review_events.assignment_id in (reviewed_items.assignment_id, reviewed_items.parent_assignment_id)
+        and review_events.event_type = case reviewed_items.kind
+            when 'marked' then 'interaction_reviewed'
+            else 'best_response_reviewed'
+        end
+    group by all
+),
+
+review_actions as (
+    select
+        assignment_areas.agent_id,
+        assignment_areas.attribute_id,
+        ({{ as_of_date() }} - first_reviews.reviewed_date) // {{ cycle_days }} as cycle_index,
+        count(*) as items_reviewed_n
+    from first_reviews
+    inner join assignment_areas using (assignment_id)
+    where first_reviews.reviewed_date >= {{ first_log_day }}
+    group by all
+),
+
+note_actions as (
+    select
+        assignment_areas.agent_id,
+        assignment_areas.attribute_id,
+        ({{ as_of_date() }} - notes.occurred_date) // {{ cycle_days }} as cycle_index,
+        count(*) as notes_n
+    from notes
+    inner join assignment_areas using (agent_assignment_id)
+    group by all
 ),
 
 final as (
@@ -133,6 +261,20 @@ final as (
         current_cycle.current_score - previous_cycle.current_score as delta,
         current_cycle.scores_n as n,
         previous_cycle.scores_n as baseline_n,
+        overall_scores.overall_score,
+        coalesce(overall_scores.overall_n, 0) as overall_n,
+        coalesce(assignment_actions.assignments_n, 0) as assignments_n,
+        coalesce(review_actions.items_reviewed_n, 0) as items_reviewed_n,
+        coalesce(note_actions.notes_n, 0) as notes_n,
+        case
+            when current_cycle.is_at_target then (
+                select nullif(count(*), 0) from assignment_areas
+                where assignment_areas.agent_id = current_cycle.agent_id
+                    and assignment_areas.attribute_id = current_cycle.attribute_id
+                    and assignment_areas.assigned_date
+                        <= {{ as_of_date() }} - ({{ cycle_days }} * current_cycle.cycle_index)::integer
+            )
+        end as sessions_to_target,
         agents.agent_name,
         agents.team,
         {{ as_of_date() }} as as_of_date
@@ -145,6 +287,21 @@ final as (
         on evidence.agent_id = current_cycle.agent_id
         and evidence.attribute_id = current_cycle.attribute_id
         and evidence.cycle_index = current_cycle.cycle_index
+    left join overall_scores
+        on overall_scores.agent_id = current_cycle.agent_id
+        and overall_scores.cycle_index = current_cycle.cycle_index
+    left join assignment_actions
+        on assignment_actions.agent_id = current_cycle.agent_id
+        and assignment_actions.attribute_id = current_cycle.attribute_id
+        and assignment_actions.cycle_index = current_cycle.cycle_index
+    left join review_actions
+        on review_actions.agent_id = current_cycle.agent_id
+        and review_actions.attribute_id = current_cycle.attribute_id
+        and review_actions.cycle_index = current_cycle.cycle_index
+    left join note_actions
+        on note_actions.agent_id = current_cycle.agent_id
+        and note_actions.attribute_id = current_cycle.attribute_id
+        and note_actions.cycle_index = current_cycle.cycle_index
     left join agents on agents.agent_id = current_cycle.agent_id
     where current_cycle.cycle_index < {{ cycles }}
 )

@@ -12,7 +12,7 @@ windows as (
 ),
 
 agents as (
-    select agent_id, agent_name, team from {{ ref('stg_agents') }}
+    select agent_id, agent_name, team, experience_level from {{ ref('stg_agents') }}
 ),
 
 scored as (
@@ -63,7 +63,8 @@ final as (
         assignments.parent_assignment_id,
         assignments.plan_status,
         coalesce(assignments.follow_up_date <= assignments.as_of_date, false)
-            and assignments.status <> 'Completed' as follow_up_due
+            and assignments.status <> 'Completed' as follow_up_due,
+        agents.experience_level
     from assignments
     inner join scored using (assignment_id)
     left join agents using (agent_id)

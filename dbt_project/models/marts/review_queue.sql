@@ -11,22 +11,39 @@ interactions as (
     select interaction_id, queue from {{ ref('stg_interactions') }}
 ),
 
+-- the event that resolved or closed the evaluation is its last one
+timed as (
+    select
+        evaluations.*,
+        greatest(evaluations.evaluated_at, evaluations.last_reviewed_at) as last_event_at,
+        case
+            when evaluations.review_status in ('Resolved', 'Closed')
+                then (epoch_us(evaluations.last_reviewed_at) - epoch_us(evaluations.published_at))::double
+                    / 3600000000
+        end as resolution_hours
+    from evaluations
+),
+
 final as (
     select
-        evaluations.evaluation_id,
-        evaluations.interaction_id,
-        evaluations.agent_id,
-        evaluations.interaction_date,
+        timed.evaluation_id,
+        timed.interaction_id,
+        timed.agent_id,
+        timed.interaction_date,
+        timed.interaction_at,
         interactions.queue,
-        evaluations.audit_score::double as audit_score,
-        evaluations.review_status,
-        evaluations.dispute_rounds,
-        evaluations.review_tab as tab,
-        evaluations.evaluator_id,
-        evaluations.evaluated_at,
-        evaluations.last_reviewed_at,
+        timed.audit_score::double as audit_score,
+        timed.evaluated_at,
+        timed.disputed_attribute_ids,
+        timed.last_event_at,
+        timed.resolution_hours,
+        timed.review_status,
+        timed.dispute_rounds,
+        timed.review_tab as tab,
+        timed.evaluator_id,
+        timed.last_reviewed_at,
         {{ as_of_date() }} as as_of_date
-    from evaluations
+    from timed
     left join interactions using (interaction_id)
 )
 

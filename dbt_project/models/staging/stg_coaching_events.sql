@@ -26,6 +26,7 @@ renamed as (
         follow_up_date,
         {{ exact_score('target_score') }} as target_score,
         target_date,
+        agent_facing_name,
         note,
         _ingested_at
     from source
