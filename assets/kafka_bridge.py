@@ -159,6 +159,7 @@ class _Bridge:
         self.assigned: set[tuple[str, int]] = set()
         self.at_end: set[tuple[str, int]] = set()
         self.has_assignment = False
+        self.missing: set[str] = set()  # topics the brokers say do not exist
         self.buffers: dict[tuple[str, int], list[Message]] = {}
         self.brokers_down: str | None = None
         self.reported: set[str] = set()  # said since the last batch landed
@@ -216,6 +217,9 @@ class _Bridge:
     # --- the loop ------------------------------------------------------------
 
     def drained(self) -> bool:
+        # With no topic at all the group assigns nothing, and never says so.
+        if self.missing >= set(self.streams):
+            return True
         return self.has_assignment and self.assigned <= self.at_end
 
     def run(self, once: bool) -> BridgeSummary:
@@ -274,6 +278,7 @@ class _Bridge:
         elif error.code() == KafkaError._PARTITION_EOF:
             self.at_end.add(key)
         elif error.code() == KafkaError.UNKNOWN_TOPIC_OR_PART:
+            self.missing.add(message.topic())
             self._report(f"topic {message.topic()} does not exist (yet): nothing to land from it")
         elif error.fatal():
             raise KafkaException(error)

@@ -269,6 +269,15 @@ def test_the_bridge_stops_cleanly_on_sigterm(broker: str, tmp_path: Path) -> Non
     assert "drained: 0 messages" in again.stdout, again.stdout + again.stderr
 
 
+def test_topics_that_do_not_exist_are_reported_and_drain_as_empty(
+    broker: str, tmp_path: Path
+) -> None:
+    result = bridge_once(tmp_path, broker, "absent")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "topic absent.auto_qa_scores does not exist (yet)" in result.stdout
+    assert "drained: 0 messages, 0 files landed, 0 already in place" in result.stdout
+
+
 def test_no_reachable_broker_is_one_clear_error_when_draining_once(tmp_path: Path) -> None:
     address = f"127.0.0.1:{free_port()}"  # nothing listens there
     result = bridge_once(tmp_path, address, "none")
