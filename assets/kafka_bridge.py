@@ -22,9 +22,10 @@ then are the partitions' offsets committed. So:
   twice.
 
 A message that is not a valid row is written as its line all the same, and
-the ingest rejects it with the reason (``ingest.rejected_rows``). Only what
-would break the file for its other lines is changed: a line break inside a
-message becomes a space (JSON means the same with either), a byte that is not
+the ingest rejects it with the reason (``ingest.rejected_rows``). The bridge
+changes a message only so that it stays one line of text: a line break inside a
+message becomes a space (JSON means the same with either), a leading
+byte-order mark is dropped (as at the start of a file), a byte that is not
 UTF-8 is written as the text ``\\xNN`` (the line is then not JSON and is
 rejected as such, instead of rejecting the whole file), and an empty message
 (a tombstone) is written as ``null`` (rejected: not an object).

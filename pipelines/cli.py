@@ -373,8 +373,14 @@ def bridge(
         where = f"--{name.replace('_', '-')} / COACHWH_KAFKA_{name.upper()}"
         raise typer.BadParameter(problem["msg"], param_hint=where) from error
     stop = threading.Event()
+
+    def request_stop(*_: object) -> None:
+        stop.set()  # the batch in hand lands and is committed; a second signal ends at once
+        for number in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(number, signal.SIG_DFL)
+
     for number in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(number, lambda *_: stop.set())
+        signal.signal(number, request_stop)
     try:
         done = run_bridge(config, _settings().landing_dir, once=once, stop=stop, say=_say)
     except BridgeError as error:
