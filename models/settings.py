@@ -99,3 +99,22 @@ class Settings(BaseSettings):
     def effective_as_of(self) -> date:
         """``as_of`` if set, else today in the center's time zone."""
         return self.as_of or today_in(self.timezone)
+
+
+class BridgeSettings(BaseSettings):
+    """The Kafka bridge (``coachwh bridge``): where the brokers are, which
+    topics, and how large a micro-batch grows before it lands."""
+
+    model_config = SettingsConfigDict(env_prefix="COACHWH_KAFKA_", extra="ignore")
+
+    bootstrap: str = Field(default="localhost:9092", min_length=1, description="host:port,...")
+    group: str = Field(default="coachwh-bridge", min_length=1, description="consumer group id")
+    topic_prefix: str = Field(
+        default="coachwh",
+        pattern=r"^[A-Za-z0-9._-]*$",
+        description="a stream's topic is <prefix>.<stream>",
+    )
+    batch_messages: int = Field(default=10_000, ge=1, description="most messages in one file")
+    batch_seconds: float = Field(
+        default=5.0, gt=0, description="longest a message waits before its batch lands"
+    )

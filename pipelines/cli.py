@@ -4,6 +4,8 @@ Every option has an environment variable and a default that works with no
 configuration; paths default under ``COACHWH_HOME`` (``./coachwh_data``).
 """
 
+import signal
+import threading
 import time
 from datetime import date, timedelta
 from pathlib import Path
@@ -325,6 +327,69 @@ def catalogue(
         _say(f"{CATALOGUE_PATH} is up to date")
         return
     _say(f"wrote {write_catalogue()}")
+
+
+@app.command()
+def bridge(
+    once: Annotated[bool, typer.Option(help="Land what the topics hold, then exit.")] = False,
+    bootstrap: Annotated[
+        str | None,
+        typer.Option(help="Kafka brokers, host:port[,...] [env: COACHWH_KAFKA_BOOTSTRAP]"),
+    ] = None,
+    group: Annotated[
+        str | None, typer.Option(help="Consumer group id [env: COACHWH_KAFKA_GROUP]")
+    ] = None,
+    topic_prefix: Annotated[
+        str | None,
+        typer.Option(help="Topics are <prefix>.<stream> [env: COACHWH_KAFKA_TOPIC_PREFIX]"),
+    ] = None,
+    batch_messages: Annotated[
+        int | None, typer.Option(help="Most messages per file [env: COACHWH_KAFKA_BATCH_MESSAGES]")
+    ] = None,
+    batch_seconds: Annotated[
+        float | None,
+        typer.Option(help="Longest wait before a batch lands [env: COACHWH_KAFKA_BATCH_SECONDS]"),
+    ] = None,
+) -> None:
+    """Land the streams' Kafka topics in the landing zone, one file per micro-batch,
+    committing offsets once each file is in place; until SIGINT or SIGTERM, or --once."""
+    from pydantic import ValidationError
+
+    from assets.kafka_bridge import BridgeError, run_bridge
+    from models.settings import BridgeSettings
+
+    flags = {
+        "bootstrap": bootstrap,
+        "group": group,
+        "topic_prefix": topic_prefix,
+        "batch_messages": batch_messages,
+        "batch_seconds": batch_seconds,
+    }
+    try:
+        config = BridgeSettings(**{k: v for k, v in flags.items() if v is not None})
+    except ValidationError as error:
+        problem = error.errors(include_url=False)[0]
+        name = str(problem["loc"][0])
+        where = f"--{name.replace('_', '-')} / COACHWH_KAFKA_{name.upper()}"
+        raise typer.BadParameter(problem["msg"], param_hint=where) from error
+    stop = threading.Event()
+
+    def request_stop(*_: object) -> None:
+        stop.set()  # the batch in hand lands and is committed; a second signal ends at once
+        for number in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(number, signal.SIG_DFL)
+
+    for number in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(number, request_stop)
+    try:
+        done = run_bridge(config, _settings().landing_dir, once=once, stop=stop, say=_say)
+    except BridgeError as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(1) from error
+    _say(
+        f"{'drained' if once and not stop.is_set() else 'stopped'}: {done.messages:,} messages, "
+        f"{done.files_landed} files landed, {done.files_already_landed} already in place"
+    )
 
 
 @app.command()
