@@ -1,4 +1,9 @@
-"""The code location that ``dagster dev -w workspace.yaml`` loads."""
+"""The code location that ``dagster dev -w workspace.yaml`` loads.
+
+It reads the same environment variables as ``coachwh`` (``coachwh dev``
+passes on its own flags as those variables); a value that is not allowed
+stops the load with the one-line message of :class:`SettingError`.
+"""
 
 from dagster import Definitions, ScheduleDefinition, in_process_executor
 
@@ -11,7 +16,7 @@ from pipelines.jobs import coaching_job, refresh_job, supervisor_reports_job
 from pipelines.resources import build_resources
 from pipelines.schedules import daily_as_of_schedule
 from pipelines.sensors import landing_zone_sensor, scores_refreshed_sensor
-from pipelines.settings import Settings
+from pipelines.settings import Settings, load_settings
 
 
 def build_definitions(settings: Settings) -> Definitions:
@@ -43,4 +48,4 @@ def build_definitions(settings: Settings) -> Definitions:
     )
 
 
-defs = build_definitions(Settings())
+defs = build_definitions(load_settings())
