@@ -303,7 +303,7 @@ def run_pipeline(settings: Settings, full_refresh: bool = False) -> bool:
         _close_abandoned_runs(instance)
         run_ids: list[str] = []
 
-        def execute(job_name: str, run_config: dict) -> bool:
+        def execute(job_name: str, run_config: dict, tags: dict[str, str]) -> bool:
             _say(f"running {job_name} for as_of {as_of} on {settings.warehouse_path}")
             job = defs.resolve_job_def(job_name)
             ops = dict(run_config.get("ops", {}))
@@ -312,7 +312,7 @@ def run_pipeline(settings: Settings, full_refresh: bool = False) -> bool:
             result = job.execute_in_process(
                 instance=instance,
                 run_config={**run_config, "ops": ops, "loggers": logging},
-                tags={LAUNCHED_BY_TAG: LAUNCHED_BY_CLI},
+                tags={**tags, LAUNCHED_BY_TAG: LAUNCHED_BY_CLI},
                 raise_on_error=False,
             )
             run_ids.append(result.run_id)
@@ -323,7 +323,7 @@ def run_pipeline(settings: Settings, full_refresh: bool = False) -> bool:
         seen = instance.fetch_materializations(
             AssetRecordsFilter(asset_key=SCORES_KEY), limit=1, ascending=False
         ).records
-        ok = execute(refresh_job.name, {})
+        ok = execute(refresh_job.name, {}, {})
         if ok:
             context = build_sensor_context(
                 instance=instance,
@@ -332,7 +332,7 @@ def run_pipeline(settings: Settings, full_refresh: bool = False) -> bool:
             )
             for request in requested_runs(scores_refreshed_sensor(context)):
                 job_name = request.job_name or scores_refreshed_sensor.job_name
-                ok = execute(job_name, dict(request.run_config))
+                ok = execute(job_name, dict(request.run_config), dict(request.tags))
                 if not ok:
                     break
         _say(phase_line(run_phases(instance, run_id) for run_id in run_ids))

@@ -9,7 +9,13 @@ from pathlib import Path
 import duckdb
 import pytest
 from coachwh_process import coachwh, environment
-from dagster import AssetKey, DagsterEventType, DagsterInstance, DagsterRunStatus
+from dagster import (
+    AssetKey,
+    DagsterEventType,
+    DagsterInstance,
+    DagsterRunStatus,
+    build_sensor_context,
+)
 
 from assets.phases import PHASES, PHASES_TAG
 from models.streams import STREAMS
@@ -197,3 +203,23 @@ def test_an_exports_folder_under_a_regular_file_is_one_line_naming_it(
     assert line.endswith(
         f"; --exports={a_file / 'exports'} must be a folder this user can write to"
     )
+
+
+def test_the_daemon_does_not_repeat_the_coaching_run_of_a_cli_run(
+    demo_home, dbt_manifest: Path
+) -> None:
+    """With the sensors on, the daemon evaluates the scores' sensor on the
+    instance the CLI wrote: the CLI's refresh materialized the scores and the
+    CLI started their coaching run itself, so the daemon asks for none."""
+    from pipelines.definitions import build_definitions
+    from pipelines.sensors import requested_runs, scores_refreshed_sensor
+    from pipelines.settings import Settings
+
+    home, _ = demo_home
+    defs = build_definitions(Settings(home=home))
+    with DagsterInstance.from_config(str(home / "dagster_home")) as instance:
+        context = build_sensor_context(instance=instance, definitions=defs)
+        assert requested_runs(scores_refreshed_sensor(context)) == []
+        (coaching,) = [r for r in instance.get_runs() if r.job_name == "refresh_coaching"]
+        (refresh,) = [r for r in instance.get_runs() if r.job_name == "refresh_warehouse"]
+        assert coaching.tags["coachwh/scores_run"] == refresh.run_id

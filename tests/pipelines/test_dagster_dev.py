@@ -21,8 +21,6 @@ import pytest
 from chromium import chromium
 from coachwh_process import COACHWH, coachwh, environment
 
-from assets.sample_stream import generate_sample
-
 LOCATION = "coaching_warehouse"
 AS_OF = date(2026, 11, 10)
 # The community sign-up dialog Dagster's UI opens on a first visit to a
@@ -66,7 +64,8 @@ LOCATIONS = "{ workspaceOrError { ... on Workspace { locationEntries { name load
 @pytest.fixture(scope="module")
 def dev_server(tmp_path_factory: pytest.TempPathFactory, dbt_manifest: Path) -> Iterator[DevServer]:
     home = tmp_path_factory.mktemp("dev")
-    generate_sample(home / "landing", agents=4, days=10, start=date(2026, 11, 1), seed=4)
+    sample = coachwh(home, "generate", "--agents", "4", "--days", "10", "--start", "2026-11-01")
+    assert sample.returncode == 0, sample.stderr
     port = _free_port()
     log = home / "dagster-dev.log"
     with log.open("wb") as output:
