@@ -38,9 +38,9 @@ from assets.build_state import DBT_PROJECT_DIR
 from assets.ingest import raw_asset_key
 from assets.marks import MARKS_KEY, SCORES_KEY
 from assets.phases import record_phases
+from assets.resources import DUCKDB_WRITER_POOL, CenterResource
 from assets.warehouse_lock import hold_warehouse
-from pipelines.resources import DUCKDB_WRITER_POOL, CenterResource
-from pipelines.settings import DEFAULT_MEMORY_LIMIT, prepare_tool_environment
+from models.settings import DEFAULT_MEMORY_LIMIT, prepare_tool_environment
 
 
 def dbt_project() -> DbtProject:

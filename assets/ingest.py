@@ -23,9 +23,9 @@ from dagster_duckdb import DuckDBResource
 
 from assets.landing_zone import CHANGING, ingest_pending
 from assets.phases import record_phases
+from assets.resources import DUCKDB_WRITER_POOL, CenterResource
 from assets.warehouse_lock import hold_warehouse
 from models.streams import STREAMS
-from pipelines.resources import DUCKDB_WRITER_POOL, CenterResource
 
 
 def raw_asset_key(stream: str) -> AssetKey:

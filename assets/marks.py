@@ -13,8 +13,8 @@ from dagster_duckdb import DuckDBResource
 from assets.build_state import record_source_change
 from assets.coaching_marks import MarkRules, raise_marks
 from assets.phases import record_phases
+from assets.resources import DUCKDB_WRITER_POOL, CenterResource
 from assets.warehouse_lock import hold_warehouse
-from pipelines.resources import DUCKDB_WRITER_POOL, CenterResource
 
 MARKS_KEY = AssetKey(["coaching", "marks"])
 SCORES_KEY = AssetKey(["marts", "agent_attribute_scores"])

@@ -39,7 +39,7 @@ import duckdb
 import polars as pl
 import xlsxwriter
 
-from pipelines.settings import Settings
+from models.settings import Settings
 
 SNAPSHOT_FILE = "warehouse.duckdb"  # in the serving directory (DESIGN.md section 8)
 FORMATS: tuple[str, ...] = ("html", "xlsx", "csv")

@@ -6,8 +6,8 @@ from datetime import date
 from dagster import AssetExecutionContext, AssetKey, Config, MaterializeResult, asset
 
 from assets.report_rendering import FORMATS, SNAPSHOT_FILE, export_reports
+from assets.resources import CenterResource
 from assets.serving import SNAPSHOT_KEY, ServingResource
-from pipelines.resources import CenterResource
 
 REPORTS_KEY = AssetKey(["reports", "supervisor_reports"])
 REPORTS_GROUP = "reports"

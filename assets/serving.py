@@ -38,8 +38,8 @@ from dagster_duckdb import DuckDBResource
 
 from assets import build_state
 from assets.phases import record_phases
+from assets.resources import DUCKDB_WRITER_POOL, CenterResource
 from assets.warehouse_lock import hold_warehouse
-from pipelines.resources import DUCKDB_WRITER_POOL, CenterResource
 
 SERVING_FILE = "warehouse.duckdb"
 PARQUET_DIR = "parquet"

@@ -28,8 +28,8 @@ from pathlib import Path
 
 import duckdb
 
-# How long a run waits for the warehouse by default (COACHWH_LOCK_TIMEOUT).
-DEFAULT_LOCK_TIMEOUT_S = 600.0
+from models.settings import DEFAULT_LOCK_TIMEOUT_S
+
 _POLL_S = 0.5
 _held: dict[Path, int] = {}  # lock file -> depth, for this process
 

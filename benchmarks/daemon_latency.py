@@ -63,8 +63,8 @@ from microbatches import MicroBatch, deliver, move_day, split_day
 import assets.sample_stream as sample_stream
 from assets.marks import MARKS_KEY
 from assets.serving import SNAPSHOT_KEY
+from models.settings import QUIET_ENV, today_in
 from pipelines.jobs import coaching_job, refresh_job
-from pipelines.settings import QUIET_ENV, today_in
 
 REPO = Path(__file__).resolve().parent.parent
 DAGSTER = Path(sys.executable).parent / "dagster"

@@ -17,7 +17,7 @@ import duckdb
 import typer
 from typer.core import TyperGroup
 
-from pipelines.settings import (
+from models.settings import (
     SettingError,
     Settings,
     env_name,

@@ -11,12 +11,12 @@ from assets.dbt import build_dbt_assets, dbt_project
 from assets.ingest import ingest_assets
 from assets.marks import coaching_marks
 from assets.reports import supervisor_reports
+from assets.resources import build_resources
 from assets.serving import ServingResource, build_serving_snapshot_asset, mart_keys
+from models.settings import Settings, load_settings
 from pipelines.jobs import coaching_job, refresh_job, supervisor_reports_job
-from pipelines.resources import build_resources
 from pipelines.schedules import daily_as_of_schedule
 from pipelines.sensors import landing_zone_sensor, scores_refreshed_sensor
-from pipelines.settings import Settings, load_settings
 
 
 def build_definitions(settings: Settings) -> Definitions:

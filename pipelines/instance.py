@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
-from pipelines.settings import QUIET_ENV, Settings
+from models.settings import QUIET_ENV, Settings
 
 if TYPE_CHECKING:
     from dagster import DagsterInstance

@@ -16,8 +16,8 @@ from dagster import (
 from assets.dbt import AS_OF_METADATA
 from assets.landing_boundary import list_landing
 from assets.marks import SCORES_KEY
+from assets.resources import CenterResource
 from pipelines.jobs import coaching_job, refresh_job
-from pipelines.resources import CenterResource
 
 # A tick lists the landing zone, or reads one asset's newest event: cheap
 # enough to look often, so a file reaches the snapshot within seconds.

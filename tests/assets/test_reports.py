@@ -47,8 +47,8 @@ from assets.report_rendering import (
     monitor_filters,
 )
 from assets.reports import REPORTS_KEY, supervisor_reports
+from assets.resources import CenterResource
 from assets.serving import ServingResource, publish_snapshot
-from pipelines.resources import CenterResource
 
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "test-artifacts"
@@ -593,8 +593,8 @@ def test_the_weekly_asset_writes_the_reports(serving_file: Path, tmp_path: Path)
 
 
 def test_the_weekly_schedule_runs_the_reports_job(tmp_path: Path, dbt_manifest: Path) -> None:
+    from models.settings import Settings
     from pipelines.definitions import build_definitions
-    from pipelines.settings import Settings
 
     defs = build_definitions(Settings(home=tmp_path, timezone="Europe/Berlin"))
     schedule = defs.resolve_schedule_def("weekly_supervisor_reports")

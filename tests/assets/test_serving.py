@@ -15,6 +15,7 @@ from dagster import AssetKey, materialize
 from dagster_duckdb import DuckDBResource
 from marts_examples import ASSIGNMENTS, build_working_warehouse, set_assignment_count
 
+from assets.resources import CenterResource
 from assets.serving import (
     CATALOGUE_PATH,
     MARTS_YAML_DIR,
@@ -26,7 +27,6 @@ from assets.serving import (
     publish_snapshot,
     render_catalogue,
 )
-from pipelines.resources import CenterResource
 
 
 @pytest.fixture
@@ -343,8 +343,8 @@ def test_the_asset_publishes_the_working_file(working: Path, tmp_path: Path) -> 
 
 
 def test_the_snapshot_is_published_after_every_mart(tmp_path: Path, dbt_manifest: Path) -> None:
+    from models.settings import Settings
     from pipelines.definitions import build_definitions
-    from pipelines.settings import Settings
 
     defs = build_definitions(Settings(home=tmp_path))
     graph = defs.resolve_asset_graph()
@@ -419,8 +419,8 @@ def test_the_snapshot_comments_every_column_from_the_dbt_yaml(
 def test_the_dagster_asset_pages_show_the_column_descriptions(
     tmp_path: Path, dbt_manifest: Path
 ) -> None:
+    from models.settings import Settings
     from pipelines.definitions import build_definitions
-    from pipelines.settings import Settings
 
     specs = {
         spec.key: spec

@@ -211,9 +211,9 @@ def test_the_daemon_does_not_repeat_the_coaching_run_of_a_cli_run(
     """With the sensors on, the daemon evaluates the scores' sensor on the
     instance the CLI wrote: the CLI's refresh materialized the scores and the
     CLI started their coaching run itself, so the daemon asks for none."""
+    from models.settings import Settings
     from pipelines.definitions import build_definitions
     from pipelines.sensors import requested_runs, scores_refreshed_sensor
-    from pipelines.settings import Settings
 
     home, _ = demo_home
     defs = build_definitions(Settings(home=home))

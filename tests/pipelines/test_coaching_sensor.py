@@ -13,9 +13,9 @@ from dagster import (
 )
 
 from assets.sample_stream import generate_sample
+from models.settings import Settings
 from pipelines.schedules import daily_as_of_schedule
 from pipelines.sensors import requested_runs, scores_refreshed_sensor
-from pipelines.settings import Settings
 
 AS_OF = date(2026, 11, 10)
 

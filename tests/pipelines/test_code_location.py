@@ -8,7 +8,7 @@ from pathlib import Path
 
 from dagster import AssetKey, Definitions
 
-from pipelines.settings import Settings
+from models.settings import Settings
 
 REPO = Path(__file__).resolve().parents[2]
 

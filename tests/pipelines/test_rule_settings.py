@@ -15,8 +15,8 @@ import yaml
 from coachwh_process import coachwh
 
 from assets.build_state import DBT_VAR_SETTINGS, build_fingerprint, dbt_vars
-from pipelines.resources import build_resources
-from pipelines.settings import Settings, env_name
+from assets.resources import build_resources
+from models.settings import Settings, env_name
 
 REPO = Path(__file__).resolve().parents[2]
 

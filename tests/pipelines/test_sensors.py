@@ -4,7 +4,7 @@ from pathlib import Path
 
 from dagster import DagsterInstance, RunRequest, SkipReason, build_sensor_context
 
-from pipelines.resources import CenterResource
+from assets.resources import CenterResource
 from pipelines.sensors import landing_zone_sensor
 
 

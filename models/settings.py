@@ -18,8 +18,6 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import AliasChoices, Field, PrivateAttr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from assets.warehouse_lock import DEFAULT_LOCK_TIMEOUT_S
-
 # Neither dbt nor Dagster may wait on the network for telemetry.
 QUIET_ENV = {"DBT_SEND_ANONYMOUS_USAGE_STATS": "false", "DAGSTER_DISABLE_TELEMETRY": "true"}
 
@@ -28,6 +26,9 @@ ENV_PREFIX = "COACHWH_"
 # DuckDB's memory budget for the pipeline (dbt_project/profiles.yml repeats it
 # for a plain `dbt build`).
 DEFAULT_MEMORY_LIMIT = "1500MB"
+
+# How long a run waits for a warehouse another process holds (COACHWH_LOCK_TIMEOUT).
+DEFAULT_LOCK_TIMEOUT_S = 600.0
 
 # The settings that are paths, each a folder but the working file.
 PATH_SETTINGS = ("home", "landing", "warehouse", "serving", "exports", "dagster_home")

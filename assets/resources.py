@@ -1,4 +1,4 @@
-"""Resources shared by the assets, built from :mod:`pipelines.settings`."""
+"""Resources shared by the assets, built from :mod:`models.settings`."""
 
 from datetime import date
 from pathlib import Path
@@ -6,7 +6,7 @@ from pathlib import Path
 from dagster import ConfigurableResource
 from dagster_duckdb import DuckDBResource
 
-from pipelines.settings import Settings, prepare_tool_environment, setting_default, today_in
+from models.settings import Settings, prepare_tool_environment, setting_default, today_in
 
 # Every asset that writes the working DuckDB file runs in this pool, limited
 # to one at a time: DuckDB takes one writing process per file.
