@@ -38,11 +38,24 @@ AS_OF_SOURCE = "control.build_settings"
 NEVER = datetime.min.replace(tzinfo=UTC)
 
 
-def dbt_vars(timezone: str, min_samples: int) -> dict[str, str | int]:
-    """The dbt vars of every build: the center's settings. They change rarely;
+# The center's settings that dbt reads as vars: the rules' settings.
+DBT_VAR_SETTINGS = (
+    "timezone",
+    "min_samples",
+    "trend_threshold",
+    "accept_and_dispute",
+    "max_dispute_rounds",
+    "min_handle_time_s",
+    "coaching_cycle_days",
+)
+
+
+def dbt_vars(center: object) -> dict[str, object]:
+    """The dbt vars of every build: the center's settings, read off the CLI's
+    settings or the code location's center resource alike. They change rarely;
     a change re-parses the project once and rebuilds every model. The date is
     not among them (see ``control.build_settings``)."""
-    return {"timezone": timezone, "min_samples": min_samples}
+    return {name: getattr(center, name) for name in DBT_VAR_SETTINGS}
 
 
 def project_digest(project_dir: Path = DBT_PROJECT_DIR) -> str:

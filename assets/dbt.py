@@ -181,7 +181,7 @@ def build_dbt_assets(manifest_path: Path) -> AssetsDefinition:
         started = time.perf_counter()
         memory_limit = str(duckdb.connection_config.get("memory_limit", DEFAULT_MEMORY_LIMIT))
         as_of = date.fromisoformat(config.as_of) if config.as_of else center.effective_as_of()
-        vars_ = build_state.dbt_vars(center.timezone, center.min_samples)
+        vars_ = build_state.dbt_vars(center)
         fingerprint = build_state.build_fingerprint(vars_)
         parents, sources, scores = _manifest_graph(manifest_path)
         selected = sorted(

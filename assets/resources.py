@@ -6,7 +6,7 @@ from pathlib import Path
 from dagster import ConfigurableResource
 from dagster_duckdb import DuckDBResource
 
-from models.settings import DEFAULT_LOCK_TIMEOUT_S, Settings, prepare_tool_environment, today_in
+from models.settings import Settings, prepare_tool_environment, setting_default, today_in
 
 # Every asset that writes the working DuckDB file runs in this pool, limited
 # to one at a time: DuckDB takes one writing process per file.
@@ -14,13 +14,20 @@ DUCKDB_WRITER_POOL = "duckdb_writer"
 
 
 class CenterResource(ConfigurableResource):
-    """Where the landing zone is, and how the contact center keeps time."""
+    """Where the landing zone is, how the contact center keeps time, and the
+    rules' settings (their defaults are those of :class:`Settings`)."""
 
     landing: str
-    timezone: str = "UTC"
+    timezone: str = setting_default("timezone")
     as_of: str | None = None
-    min_samples: int = 3
-    lock_timeout: float = DEFAULT_LOCK_TIMEOUT_S  # seconds a writer waits for the warehouse
+    min_samples: int = setting_default("min_samples")
+    trend_threshold: float = setting_default("trend_threshold")
+    accept_and_dispute: bool = setting_default("accept_and_dispute")
+    max_dispute_rounds: int = setting_default("max_dispute_rounds")
+    min_handle_time_s: float = setting_default("min_handle_time_s")
+    coaching_cycle_days: int = setting_default("coaching_cycle_days")
+    # seconds a writer waits for the warehouse
+    lock_timeout: float = setting_default("lock_timeout")
 
     @property
     def landing_dir(self) -> Path:
@@ -43,6 +50,11 @@ def build_resources(settings: Settings) -> dict[str, object]:
             timezone=settings.timezone,
             as_of=settings.as_of.isoformat() if settings.as_of else None,
             min_samples=settings.min_samples,
+            trend_threshold=settings.trend_threshold,
+            accept_and_dispute=settings.accept_and_dispute,
+            max_dispute_rounds=settings.max_dispute_rounds,
+            min_handle_time_s=settings.min_handle_time_s,
+            coaching_cycle_days=settings.coaching_cycle_days,
             lock_timeout=settings.lock_timeout,
         ),
     }

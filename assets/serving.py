@@ -506,9 +506,7 @@ def _publish_changed(
             if previous is None or build.built_at > previous.published_at
         }
     result = publish_snapshot(Path(duckdb.database), serving.serving_dir, changed=built)
-    fingerprint = build_state.build_fingerprint(
-        build_state.dbt_vars(center.timezone, center.min_samples)
-    )
+    fingerprint = build_state.build_fingerprint(build_state.dbt_vars(center))
     with duckdb.get_connection() as conn:
         build_state.record_publish(
             conn, context.run.run_id, as_of, fingerprint, published_at, result.copied

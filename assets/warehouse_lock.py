@@ -68,11 +68,16 @@ def _duckdb_holder(warehouse: Path) -> str | None:
     try:
         duckdb.connect(str(warehouse)).close()
     except duckdb.IOException as error:
-        found = re.search(r"PID (\d+)", str(error))
         if "lock" not in str(error).lower():
             raise
-        return _process(int(found.group(1))) if found else "another process"
+        return lock_holder(error)
     return None
+
+
+def lock_holder(error: duckdb.IOException) -> str:
+    """The process DuckDB's lock error names, as ``PID n (command)``."""
+    found = re.search(r"PID (\d+)", str(error))
+    return _process(int(found.group(1))) if found else "another process"
 
 
 @contextmanager

@@ -1,47 +1,160 @@
 """The ``coachwh`` command line (DESIGN.md section 8).
 
 Every option has an environment variable and a default that works with no
-configuration; paths default under ``COACHWH_HOME`` (``./coachwh_data``).
+configuration; paths default under ``COACHWH_HOME`` (``./coachwh_data``). A
+value the user can fix (a bad flag or variable, a path that cannot be
+written, a warehouse another process holds) is one line on stderr that names
+it, and a non-zero exit: never a traceback.
 """
 
 import signal
+import sys
 import threading
 import time
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import duckdb
 import typer
+from typer.core import TyperGroup
 
-from models.settings import Settings, prepare_tool_environment
+from models.settings import (
+    SettingError,
+    Settings,
+    env_name,
+    load_settings,
+    prepare_tool_environment,
+)
+
+if TYPE_CHECKING:
+    from dagster import DagsterInstance
+
+
+def _fail(message: str, code: int = 1) -> None:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(code)
+
+
+class _OneLineErrors(TyperGroup):
+    """Usage errors, bad settings and paths that cannot be written as one line
+    on stderr, and a non-zero exit."""
+
+    def main(self, *args: Any, standalone_mode: bool = True, **kwargs: Any) -> Any:
+        if not standalone_mode:
+            return super().main(*args, standalone_mode=False, **kwargs)
+        try:
+            code = super().main(*args, standalone_mode=False, **kwargs)
+        except typer.TyperException as error:  # typer's usage errors and bad parameters
+            typer.echo(f"error: {_usage_message(error)}", err=True)
+            code = error.exit_code
+        except typer.Abort:
+            typer.echo("error: interrupted", err=True)
+            code = 130
+        except OSError as error:
+            if error.filename is None:
+                raise
+            typer.echo(f"error: {_path_message(error)}", err=True)
+            code = 1
+        sys.exit(code if isinstance(code, int) else 0)
+
+
+def _usage_message(error: typer.TyperException) -> str:
+    """A usage error as one line naming the flag, or the variable it came from."""
+    if isinstance(error, typer.BadParameter):
+        if error.param_hint is not None:
+            return f"{error.param_hint}: {error.message}"
+        if error.param is not None:
+            return f"{_param_name(error.ctx, error.param)}: {error.message}"
+    return " ".join(error.format_message().split())
+
+
+def _param_name(ctx: typer.Context | None, param: Any) -> str:
+    """The flag a parameter was given as, or its environment variable."""
+    source = ctx.get_parameter_source(param.name) if ctx is not None else None
+    if source is not None and source.name == "ENVIRONMENT" and isinstance(param.envvar, str):
+        return param.envvar
+    return param.opts[0] if param.opts else str(param.name)
+
+
+def _path_message(error: OSError) -> str:
+    """A path that could not be written, and the setting it comes from."""
+    path = Path(str(error.filename))
+    message = f"cannot write {path}: {error.strerror or error}"
+    settings = _state.get("settings")
+    if settings is None:
+        return message
+    setting = settings.setting_of(path)
+    named = f"{_names.get(setting, env_name(setting))}={getattr(settings, setting)}"
+    wanted = "a file in a folder" if setting == "warehouse" else "a folder"
+    return f"{message}; {named} must be {wanted} this user can write to"
+
 
 app = typer.Typer(
+    cls=_OneLineErrors,
     help="coaching-warehouse: the streamed pipeline behind agent coaching.",
-    no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
 )
 
 _state: dict[str, Settings] = {}
+# How the user named each setting given: its flag, or its environment variable.
+_names: dict[str, str] = {}
 
 
 def _say(message: str) -> None:
     typer.echo(message, err=False)
 
 
-@app.callback()
+@app.callback(invoke_without_command=True)
 def _configure(
+    ctx: typer.Context,
     home: Annotated[Path | None, typer.Option(envvar="COACHWH_HOME", help="Data home.")] = None,
     landing: Annotated[Path | None, typer.Option(envvar="COACHWH_LANDING")] = None,
     warehouse: Annotated[Path | None, typer.Option(envvar="COACHWH_WAREHOUSE")] = None,
     serving: Annotated[Path | None, typer.Option(envvar="COACHWH_SERVING")] = None,
     exports: Annotated[Path | None, typer.Option(envvar="COACHWH_EXPORTS")] = None,
     timezone: Annotated[
-        str, typer.Option(envvar="COACHWH_TIMEZONE", help="The center's time zone.")
-    ] = "UTC",
+        str | None, typer.Option(envvar="COACHWH_TIMEZONE", help="The center's time zone (UTC).")
+    ] = None,
     min_samples: Annotated[
-        int | None, typer.Option(envvar="COACHWH_MIN_SAMPLES", help="Fewest scores of a window.")
+        int | None,
+        typer.Option(envvar="COACHWH_MIN_SAMPLES", help="Fewest scores of a window (3)."),
+    ] = None,
+    trend_threshold: Annotated[
+        float | None,
+        typer.Option(
+            envvar="COACHWH_TREND_THRESHOLD", help="Score points of a spike or a dip (2.0)."
+        ),
+    ] = None,
+    accept_and_dispute: Annotated[
+        bool | None,
+        typer.Option(
+            "--accept-and-dispute/--no-accept-and-dispute",
+            envvar="COACHWH_ACCEPT_AND_DISPUTE",
+            help="Pending evaluation reviews override assignment status (on).",
+            show_default=False,
+        ),
+    ] = None,
+    max_dispute_rounds: Annotated[
+        int | None,
+        typer.Option(
+            envvar="COACHWH_MAX_DISPUTE_ROUNDS",
+            help="Dispute rounds after which a response closes a review (2).",
+        ),
+    ] = None,
+    min_handle_time_s: Annotated[
+        float | None,
+        typer.Option(
+            envvar="COACHWH_MIN_HANDLE_TIME_S",
+            help="Seconds below which an interaction is not scored (0: off).",
+        ),
+    ] = None,
+    coaching_cycle_days: Annotated[
+        int | None,
+        typer.Option(
+            envvar="COACHWH_COACHING_CYCLE_DAYS", help="Days of a coaching-log cycle (14)."
+        ),
     ] = None,
     memory_limit: Annotated[
         str | None, typer.Option(envvar="COACHWH_MEMORY_LIMIT", help="DuckDB's memory budget.")
@@ -55,6 +168,9 @@ def _configure(
     ] = None,
 ) -> None:
     """Resolve the settings once for every command."""
+    if ctx.invoked_subcommand is None:
+        typer.echo(ctx.get_help())
+        raise typer.Exit(2)
     values = {
         "home": home,
         "landing": landing,
@@ -63,16 +179,41 @@ def _configure(
         "exports": exports,
         "timezone": timezone,
         "min_samples": min_samples,
+        "trend_threshold": trend_threshold,
+        "accept_and_dispute": accept_and_dispute,
+        "max_dispute_rounds": max_dispute_rounds,
+        "min_handle_time_s": min_handle_time_s,
+        "coaching_cycle_days": coaching_cycle_days,
         "memory_limit": memory_limit,
         "lock_timeout": lock_timeout,
     }
-    _state["settings"] = Settings(**{k: v for k, v in values.items() if v is not None})
+    params = {param.name: param for param in ctx.command.params}
+    _names.update({name: _param_name(ctx, params[name]) for name in values})
+    _state["settings"] = _load({k: v for k, v in values.items() if v is not None})
 
 
-def _settings(as_of: date | None = None) -> Settings:
+def _load(values: dict[str, Any]) -> Settings:
+    try:
+        return load_settings(values)
+    except SettingError as error:
+        raise typer.BadParameter(error.problem, param_hint=_named(error)) from None
+
+
+def _named(error: SettingError) -> str:
+    """``NAME=value`` of the setting, named as the user gave it."""
+    return error.named(_names.get(error.setting, env_name(error.setting)))
+
+
+def _settings(as_of: date | None = None, writes: tuple[str, ...] = ()) -> Settings:
+    """The settings of this command, with ``as_of`` if given; the path
+    settings in ``writes`` must be writable, or the command stops here."""
     settings = _state["settings"]
     if as_of is not None:
         settings = settings.model_copy(update={"as_of": as_of})
+    try:
+        settings.check_writable(writes)
+    except SettingError as error:
+        _fail(f"{_named(error)}: {error.problem}")
     prepare_tool_environment()
     return settings
 
@@ -83,14 +224,20 @@ AsOf = Annotated[
 ]
 
 
-def _parse_date(value: str | None, option: str) -> date | None:
+def _parse_date(value: str | None, option: str, ctx: typer.Context | None = None) -> date | None:
+    """A date option's value; an error names the option, or with ``ctx`` the
+    environment variable it came from."""
     if value is None:
         return None
     try:
         return date.fromisoformat(value)
     except ValueError as error:
+        name = option
+        if ctx is not None:
+            params = {p.name: p for p in ctx.command.params}
+            name = _param_name(ctx, params[option.lstrip("-").replace("-", "_")])
         raise typer.BadParameter(
-            f"expected a date YYYY-MM-DD, got {value!r}", param_hint=option
+            f"expected a date YYYY-MM-DD, got {value!r}", param_hint=name
         ) from error
 
 
@@ -113,7 +260,7 @@ def generate(
     """Write a seeded sample stream into the landing zone."""
     from assets.sample_stream import generate_sample
 
-    settings = _settings()
+    settings = _settings(writes=("landing",))
     started = time.perf_counter()
     summary = generate_sample(
         settings.landing_dir,
@@ -133,8 +280,9 @@ def run_pipeline(settings: Settings, full_refresh: bool = False) -> bool:
     """Ingest pending files and build everything downstream, through Dagster,
     in this process, with no daemon: the refresh job, then every run the
     scores' asset sensor requests for it, as the daemon would start them.
+    The runs are recorded in the instance the UI and the daemon share.
     Prints where the time went. Returns whether every run succeeded."""
-    from dagster import DagsterInstance, build_sensor_context
+    from dagster import AssetRecordsFilter, build_sensor_context
 
     from assets.dbt import dbt_manifest_path, prepare_dbt_project
 
@@ -142,8 +290,10 @@ def run_pipeline(settings: Settings, full_refresh: bool = False) -> bool:
         _say("parsing the dbt project (first run)")
         prepare_dbt_project()
     # Imported once the manifest exists: the code location builds the dbt assets from it.
+    from assets.marks import SCORES_KEY
     from assets.phases import phase_line, run_phases
     from pipelines.definitions import build_definitions
+    from pipelines.instance import open_instance
     from pipelines.jobs import refresh_job
     from pipelines.sensors import requested_runs, scores_refreshed_sensor
 
@@ -151,10 +301,11 @@ def run_pipeline(settings: Settings, full_refresh: bool = False) -> bool:
     as_of = settings.effective_as_of().isoformat()
     dbt_config = {"as_of": as_of, "full_refresh": full_refresh}
     logging = {"console": {"config": {"log_level": "INFO"}}}
-    with DagsterInstance.ephemeral() as instance:
+    with open_instance(settings) as instance:
+        _close_abandoned_runs(instance)
         run_ids: list[str] = []
 
-        def execute(job_name: str, run_config: dict) -> bool:
+        def execute(job_name: str, run_config: dict, tags: dict[str, str]) -> bool:
             _say(f"running {job_name} for as_of {as_of} on {settings.warehouse_path}")
             job = defs.resolve_job_def(job_name)
             ops = dict(run_config.get("ops", {}))
@@ -163,21 +314,57 @@ def run_pipeline(settings: Settings, full_refresh: bool = False) -> bool:
             result = job.execute_in_process(
                 instance=instance,
                 run_config={**run_config, "ops": ops, "loggers": logging},
+                tags={**tags, LAUNCHED_BY_TAG: LAUNCHED_BY_CLI},
                 raise_on_error=False,
             )
             run_ids.append(result.run_id)
             return result.success
 
-        ok = execute(refresh_job.name, {})
+        # The sensor reads the instance the daemon shares: it is to see this
+        # run's materialization of the scores, not one of an earlier run.
+        seen = instance.fetch_materializations(
+            AssetRecordsFilter(asset_key=SCORES_KEY), limit=1, ascending=False
+        ).records
+        ok = execute(refresh_job.name, {}, {})
         if ok:
-            context = build_sensor_context(instance=instance, definitions=defs)
+            context = build_sensor_context(
+                instance=instance,
+                definitions=defs,
+                cursor=str(seen[0].storage_id) if seen else None,
+            )
             for request in requested_runs(scores_refreshed_sensor(context)):
                 job_name = request.job_name or scores_refreshed_sensor.job_name
-                ok = execute(job_name, dict(request.run_config))
+                ok = execute(job_name, dict(request.run_config), dict(request.tags))
                 if not ok:
                     break
         _say(phase_line(run_phases(instance, run_id) for run_id in run_ids))
     return ok
+
+
+# Tells the UI's runs of `coachwh run` from the daemon's and the UI's own.
+LAUNCHED_BY_TAG = "coachwh/launched_by"
+LAUNCHED_BY_CLI = "coachwh run"
+
+
+def _close_abandoned_runs(instance: "DagsterInstance") -> None:
+    """Mark failed the runs of an earlier `coachwh run` still recorded as in
+    progress: its process died (it was killed), since this process holds
+    the warehouse that every `coachwh run` holds throughout. Otherwise the
+    UI would show them running for ever."""
+    from dagster import DagsterRunStatus, RunsFilter
+
+    in_progress = [
+        DagsterRunStatus.NOT_STARTED,
+        DagsterRunStatus.STARTING,
+        DagsterRunStatus.STARTED,
+    ]
+    runs = instance.get_runs(
+        RunsFilter(statuses=in_progress, tags={LAUNCHED_BY_TAG: LAUNCHED_BY_CLI})
+    )
+    for abandoned in runs:
+        instance.report_run_failed(
+            abandoned, "the `coachwh run` process ended before this run did (it was killed)"
+        )
 
 
 def _op_config(ops: dict) -> dict:
@@ -186,11 +373,14 @@ def _op_config(ops: dict) -> dict:
 
 @app.command()
 def run(
+    ctx: typer.Context,
     as_of: AsOf = None,
     full_refresh: Annotated[bool, typer.Option(help="Rebuild incremental models.")] = False,
 ) -> None:
     """Ingest pending files, build the warehouse for --as-of, and summarise."""
-    settings = _settings(_parse_date(as_of, "--as-of"))
+    settings = _settings(
+        _parse_date(as_of, "--as-of", ctx), writes=("warehouse", "serving", "dagster_home")
+    )
     started = time.perf_counter()
     from assets.build_state import build_fingerprint, dbt_vars, nothing_new
     from assets.warehouse_lock import WarehouseBusyError, hold_warehouse
@@ -200,7 +390,7 @@ def run(
         with hold_warehouse(settings.warehouse_path, settings.lock_timeout, say=_say):
             # Answered before Dagster and dbt are even imported: a run with
             # nothing to do costs next to nothing.
-            fingerprint = build_fingerprint(dbt_vars(settings.timezone, settings.min_samples))
+            fingerprint = build_fingerprint(dbt_vars(settings))
             reason = None
             if not full_refresh:
                 reason = nothing_new(
@@ -214,8 +404,7 @@ def run(
                 return
             ok = run_pipeline(settings, full_refresh=full_refresh)
     except WarehouseBusyError as error:
-        typer.echo(f"error: {error}", err=True)
-        raise typer.Exit(1) from error
+        _fail(str(error))
     _say(f"run {'succeeded' if ok else 'FAILED'} in {time.perf_counter() - started:.1f}s")
     _print_summary(settings)
     if not ok:
@@ -224,13 +413,15 @@ def run(
 
 @app.command()
 def demo(
+    ctx: typer.Context,
     agents: Annotated[int, typer.Option(min=1)] = 40,
     days: Annotated[int, typer.Option(min=1)] = 28,
     seed: Annotated[int, typer.Option()] = 7,
 ) -> None:
     """Generate a sample stream, run the whole pipeline, print a summary."""
+    _settings(writes=("landing", "warehouse", "serving", "dagster_home", "exports"))
     generate(agents=agents, days=days, start=None, seed=seed)
-    run(as_of=None, full_refresh=False)
+    run(ctx, as_of=None, full_refresh=False)
     from assets.report_rendering import ReportError, write_reports
 
     settings = _settings()
@@ -394,8 +585,23 @@ def bridge(
 
 @app.command()
 def status() -> None:
-    """The ledger, row counts, rejected rows by reason, and what the landing zone ignores."""
-    _print_summary(_settings())
+    """The ledger, row counts, rejected rows by reason, and what the landing zone
+    ignores. Exits 1 when there is no warehouse to read, or another process
+    holds it."""
+    if not _print_summary(_settings()):
+        raise typer.Exit(1)
+
+
+@app.command()
+def dev(
+    host: Annotated[str, typer.Option(help="Address the UI listens on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Port of the UI.")] = 3000,
+) -> None:
+    """Start the Dagster UI and daemon (dagster dev) on the instance that
+    `coachwh run` records its runs in, with these settings."""
+    from pipelines.instance import exec_dagster_dev
+
+    exec_dagster_dev(_settings(writes=("dagster_home",)), host, port)
 
 
 IGNORED_SHOWN = 20
@@ -412,17 +618,26 @@ def _print_ignored(landing: Path) -> None:
         _say(f"  ... and {len(ignored) - IGNORED_SHOWN:,} more")
 
 
-def _print_summary(settings: Settings) -> None:
+def _print_summary(settings: Settings) -> bool:
+    """Print what the warehouse holds; False when it cannot be read (said on stderr)."""
+    from assets.warehouse_lock import lock_holder
+
     if not settings.warehouse_path.exists():
-        _say(f"no warehouse at {settings.warehouse_path} yet: run `coachwh run`")
+        typer.echo(
+            f"error: no warehouse at {settings.warehouse_path} yet: run `coachwh run`", err=True
+        )
         _print_ignored(settings.landing_dir)
-        return
+        return False
     try:
         conn = duckdb.connect(str(settings.warehouse_path), read_only=True)
     except duckdb.IOException as error:
-        _say(f"the warehouse is busy (a run is writing it): {error}")
+        typer.echo(
+            f"error: the warehouse {settings.warehouse_path} is held by {lock_holder(error)}: "
+            "run `coachwh status` again once it is done",
+            err=True,
+        )
         _print_ignored(settings.landing_dir)
-        return
+        return False
     with conn:
         _say("\nfiles ingested per stream")
         _table(
@@ -486,6 +701,7 @@ def _print_summary(settings: Settings) -> None:
                        from marts.coaching_monitor where follow_up_due
                        order by follow_up_date, assignment_id""",
                 )
+    return True
 
 
 def _table(conn: duckdb.DuckDBPyConnection, sql: str) -> None:

@@ -1,4 +1,9 @@
-"""The code location that ``dagster dev -w workspace.yaml`` loads."""
+"""The code location that ``dagster dev -w workspace.yaml`` loads.
+
+It reads the same environment variables as ``coachwh`` (``coachwh dev``
+passes on its own flags as those variables); a value that is not allowed
+stops the load with the one-line message of :class:`SettingError`.
+"""
 
 from dagster import Definitions, ScheduleDefinition, in_process_executor
 
@@ -8,7 +13,7 @@ from assets.marks import coaching_marks
 from assets.reports import supervisor_reports
 from assets.resources import build_resources
 from assets.serving import ServingResource, build_serving_snapshot_asset, mart_keys
-from models.settings import Settings
+from models.settings import Settings, load_settings
 from pipelines.jobs import coaching_job, refresh_job, supervisor_reports_job
 from pipelines.schedules import daily_as_of_schedule
 from pipelines.sensors import landing_zone_sensor, scores_refreshed_sensor
@@ -43,4 +48,4 @@ def build_definitions(settings: Settings) -> Definitions:
     )
 
 
-defs = build_definitions(Settings())
+defs = build_definitions(load_settings())

@@ -6,6 +6,7 @@ import json
 from dagster import (
     EventLogEntry,
     RunRequest,
+    RunsFilter,
     SensorEvaluationContext,
     SkipReason,
     asset_sensor,
@@ -85,21 +86,34 @@ def coaching_run_config(as_of: str) -> dict:
     }
 
 
+# The coaching run started for a materialization of the scores names the run
+# that materialized them: whoever evaluates the sensor (the daemon, or
+# `coachwh run`, which starts the coaching run itself on the same instance)
+# answers a materialization once.
+SCORES_RUN_TAG = "coachwh/scores_run"
+
+
 @asset_sensor(
     asset_key=SCORES_KEY, job=coaching_job, minimum_interval_seconds=SENSOR_INTERVAL_SECONDS
 )
 def scores_refreshed_sensor(
     context: SensorEvaluationContext, asset_event: EventLogEntry
-) -> RunRequest:
+) -> RunRequest | SkipReason:
     """When the current scores are rebuilt, raise the coaching marks for the
     same date and refresh what reads them. One run per materialization: the
     run key is the cursor the sensor moves to the materialization, and it moves
-    past it, so a re-tick requests nothing."""
+    past it, so a re-tick requests nothing; and none when a coaching run for
+    that materialization was started already (by `coachwh run`)."""
+    started = context.instance.get_run_ids(
+        RunsFilter(tags={SCORES_RUN_TAG: asset_event.run_id}), limit=1
+    )
+    if started:
+        return SkipReason(f"run {started[0]} already raises the marks for these scores")
     materialization = asset_event.asset_materialization
     as_of_value = materialization.metadata.get(AS_OF_METADATA) if materialization else None
     as_of = as_of_value.value if as_of_value is not None else None
     return RunRequest(
         run_key=f"scores:{context.cursor}",
         run_config=coaching_run_config(as_of) if as_of else {},
-        tags={"coachwh/as_of": str(as_of)},
+        tags={"coachwh/as_of": str(as_of), SCORES_RUN_TAG: asset_event.run_id},
     )

@@ -16,6 +16,7 @@ import time
 from datetime import date, timedelta
 from pathlib import Path
 
+import coachwh_process
 import duckdb
 
 from assets.sample_stream import generate_sample
@@ -37,7 +38,7 @@ def sample(folder: Path) -> Path:
 
 
 def environment(home: Path) -> dict[str, str]:
-    return {**os.environ, "COACHWH_HOME": str(home), "COACHWH_LOCK_TIMEOUT": "600"}
+    return coachwh_process.environment(home, COACHWH_LOCK_TIMEOUT="600")
 
 
 def run(home: Path, *args: str) -> str:
