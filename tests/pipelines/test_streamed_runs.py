@@ -13,7 +13,7 @@ import duckdb
 import pytest
 from coachwh_process import coachwh
 
-from assets.sample_stream import generate_sample
+from pipelines.sample import generate_sample
 
 START = date(2026, 10, 1)
 DAYS = 12
