@@ -188,16 +188,22 @@ def _cast(world: World, clock: Clock, low: int) -> list[_Role]:
     if world.away is not None:
         # Reviews done before leaving; nothing scored in the current window.
         roles.append(_Role(low, world.away_from - 4, 12.0, ALL, away=True))
+    # Coached twice on one area (8 days apart), and the area keeps sliding.
     plateau = _Role(low, last - 16, 12.0, SOME, responsiveness=(-0.1, 0.1), plateau=True)
     roles += [plateau] * max(1, round(PLATEAU_SHARE * world.n))
     roles += [
+        # Goes through everything and improves past the target.
         _Role(low, last - 15, 12.0, ALL, responsiveness=(1.0, 1.3)),
+        # Works through some of it and improves.
         _Role(low, last - 8, 24.0, SOME, responsiveness=(0.9, 1.2)),
+        # Never opens it.
         _Role(low, last - 15, None, NONE, responsiveness=(0.0, 0.0)),
+        # Works on it, and every area falls.
         _Role(low, last - 15, 24.0, SOME, ACCEPTED, responsiveness=(-0.9, -0.6), slump=True),
-        # Disputed at once; the supervisor answers at the next session, days
-        # later: still pending on the last day.
+        # Disputes the audit of a coached interaction at once; the supervisor
+        # answers at the next session, days later: pending on the last day.
         _Role(last - 2, last - 1, 4.0, SOME, DISPUTED),
+        # Has not opened it, nor answered the audit of a coached interaction.
         _Role(last - 2, last, None, NONE, UNANSWERED),
     ]
     return [role for role in roles if low <= role.first_day <= role.last_day]
@@ -326,7 +332,7 @@ def _plan_groups(
         best: tuple[int, int, list[int]] | None = None
         for attempt in range(len(team_order)):
             team = int(team_order[(g + attempt) % len(team_order)])
-            pool = world.members(team)
+            pool = [a for a in world.members(team) if a != world.away]
             for k in rng.permutation(np.flatnonzero(areas_all[team])).tolist():
                 candidates = [a for a in pool if (a, k) not in coached]
                 candidates.sort(key=lambda a, k=k: -gaps[a, k])

@@ -58,33 +58,35 @@ class LandingWriter:
                 part = frame.slice(low, high - low)
                 self._add(stream, day, ".jsonl.gz", lambda path, part=part: _write_json(path, part))
 
-    def add_interaction_days(self, world: World, calls: Calls, scores: Scores) -> None:
+    def add_call_days(self, world: World, calls: Calls, scores: Scores) -> None:
+        """The interactions (Parquet) and their Auto QA scores, a file of each per day."""
+        writes: list[tuple[str, str, Callable[[Path, int, int], int]]] = [
+            (
+                "interactions",
+                ".parquet",
+                lambda path, low, high: _write_parquet(
+                    path, _interactions_frame(world, calls, scores, low, high)
+                ),
+            ),
+            (
+                "auto_qa_scores",
+                ".jsonl.gz",
+                lambda path, low, high: _write_json(
+                    path, _scores_frame(world, calls, scores, low, high)
+                ),
+            ),
+        ]
         bounds = calls.day_bounds(self.clock.days)
-        for day in range(self.clock.days):
-            low, high = int(bounds[day]), int(bounds[day + 1])
-            if high > low:
-                self._add(
-                    "interactions",
-                    day,
-                    ".parquet",
-                    lambda path, low=low, high=high: _write_parquet(
-                        path, _interactions_frame(world, calls, scores, low, high)
-                    ),
-                )
-
-    def add_score_days(self, world: World, calls: Calls, scores: Scores) -> None:
-        bounds = calls.day_bounds(self.clock.days)
-        for day in range(self.clock.days):
-            low, high = int(bounds[day]), int(bounds[day + 1])
-            if high > low:
-                self._add(
-                    "auto_qa_scores",
-                    day,
-                    ".jsonl.gz",
-                    lambda path, low=low, high=high: _write_json(
-                        path, _scores_frame(world, calls, scores, low, high)
-                    ),
-                )
+        for stream, suffix, write in writes:
+            for day in range(self.clock.days):
+                low, high = int(bounds[day]), int(bounds[day + 1])
+                if high > low:
+                    self._add(
+                        stream,
+                        day,
+                        suffix,
+                        lambda path, low=low, high=high, write=write: write(path, low, high),
+                    )
 
     def _add(self, stream: str, day: int, suffix: str, write: Callable[[Path], int]) -> None:
         path = self.root / stream / f"{self.clock.iso_day(day)}{suffix}"
