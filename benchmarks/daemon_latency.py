@@ -60,11 +60,11 @@ from dagster import (
 )
 from microbatches import MicroBatch, deliver, move_day, split_day
 
-import assets.sample_stream as sample_stream
 from assets.marks import MARKS_KEY
 from assets.serving import SNAPSHOT_KEY
 from models.settings import QUIET_ENV, today_in
 from pipelines.jobs import coaching_job, refresh_job
+from pipelines.sample import generate_sample
 
 REPO = Path(__file__).resolve().parent.parent
 DAGSTER = Path(sys.executable).parent / "dagster"
@@ -488,9 +488,13 @@ def main() -> None:
         stream, landing = root / "generated", coachwh_home / "landing"
         last = today_in("UTC")
         start = last - timedelta(days=args.days - 1)
-        sample_stream.DAILY_INTERACTIONS = args.interactions_per_day
-        summary = sample_stream.generate_sample(
-            stream, agents=args.agents, days=args.days, start=start, seed=11
+        summary = generate_sample(
+            stream,
+            agents=args.agents,
+            days=args.days,
+            start=start,
+            seed=11,
+            interactions_per_day=args.interactions_per_day,
         )
         moved = sum(
             move_day(stream, landing, start + timedelta(days=d)) for d in range(args.days - 1)

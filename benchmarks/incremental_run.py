@@ -38,7 +38,7 @@ from pathlib import Path
 
 from microbatches import deliver, move_day, split_day
 
-import assets.sample_stream as sample_stream
+from pipelines.sample import generate_sample
 
 COACHWH = Path(sys.executable).parent / "coachwh"
 START = date(2026, 1, 1)
@@ -81,12 +81,16 @@ def timed_run(home: Path, *args: str) -> Timed:
     return Timed(seconds, int(lines[-1]) / 2**20, phases)
 
 
-def build_home(home: Path, agents: int, days: int, first: date) -> tuple[Path, date]:
+def build_home(
+    home: Path, agents: int, days: int, first: date, per_day: float
+) -> tuple[Path, date]:
     """Generate ``days`` days from ``first`` into ``home/generated`` and land all
     but the last two; returns the side folder and the last day."""
     stream = home / "generated"
     started = time.perf_counter()
-    summary = sample_stream.generate_sample(stream, agents=agents, days=days, start=first, seed=11)
+    summary = generate_sample(
+        stream, agents=agents, days=days, start=first, seed=11, interactions_per_day=per_day
+    )
     print(
         f"generated {agents} agents x {days} days: {summary.rows['auto_qa_scores']:,} "
         f"Auto QA scores, {summary.files} files in {time.perf_counter() - started:.0f}s"
@@ -110,10 +114,9 @@ def main() -> None:
         f"machine: {platform.machine()}, {os.cpu_count()} cores, python {platform.python_version()}"
     )
     print(f"command: python benchmarks/{Path(__file__).name} {' '.join(sys.argv[1:])}")
-    sample_stream.DAILY_INTERACTIONS = args.interactions_per_day
     with tempfile.TemporaryDirectory() as tmp:
         home = args.home or Path(tmp) / "home"
-        stream, last = build_home(home, args.agents, args.days, START)
+        stream, last = build_home(home, args.agents, args.days, START, args.interactions_per_day)
         today, yesterday = last.isoformat(), (last - timedelta(days=1)).isoformat()
 
         first = timed_run(home, "run", "--as-of", yesterday)
@@ -135,7 +138,9 @@ def main() -> None:
         if args.history_days:
             short_home = Path(tmp) / "short"
             short_first = last - timedelta(days=args.history_days - 1)
-            short_stream, _ = build_home(short_home, args.agents, args.history_days, short_first)
+            short_stream, _ = build_home(
+                short_home, args.agents, args.history_days, short_first, args.interactions_per_day
+            )
             timed_run(short_home, "run", "--as-of", yesterday)
             move_day(short_stream, short_home / "landing", last - timedelta(days=1))
             timed_run(short_home, "run", "--as-of", yesterday)

@@ -68,7 +68,7 @@ def time_ingest(landing: Path, database: Path) -> float:
 
 def time_sample(agents: int, days: int) -> None:
     """Ingest of the demo's sample stream: many small files of every stream."""
-    from assets.sample_stream import generate_sample
+    from pipelines.sample import generate_sample
 
     with tempfile.TemporaryDirectory() as tmp:
         generate_sample(Path(tmp) / "landing", agents=agents, days=days, seed=7)

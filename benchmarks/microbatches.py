@@ -1,7 +1,7 @@
 """Micro-batches for the benchmarks: one day's landing files cut into time slices.
 
 :func:`split_day` reads the files of one day of every stream (as
-``assets.sample_stream.generate_sample`` writes them: ``<stream>/<day>.jsonl.gz``
+``pipelines.sample.generate_sample`` writes them: ``<stream>/<day>.jsonl.gz``
 and ``interactions/<day>.parquet``) and cuts each by its event time into the
 same ``slices`` windows of equal width, from the day's first event to its last.
 Micro-batch ``k`` holds one file per stream (a stream with no event in the

@@ -258,7 +258,7 @@ def generate(
     seed: Annotated[int, typer.Option(help="Random seed.")] = 7,
 ) -> None:
     """Write a seeded sample stream into the landing zone."""
-    from assets.sample_stream import generate_sample
+    from pipelines.sample import generate_sample
 
     settings = _settings(writes=("landing",))
     started = time.perf_counter()

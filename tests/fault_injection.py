@@ -19,7 +19,7 @@ from pathlib import Path
 import coachwh_process
 import duckdb
 
-from assets.sample_stream import generate_sample
+from pipelines.sample import generate_sample
 
 START = date(2026, 10, 1)
 DAYS = 10

@@ -12,7 +12,6 @@ import re
 import selectors
 import shutil
 import subprocess
-import sys
 import time
 import zipfile
 from datetime import UTC, date, datetime, timedelta
@@ -612,26 +611,15 @@ def test_the_weekly_schedule_runs_the_reports_job(tmp_path: Path, dbt_manifest: 
 
 
 @pytest.mark.slow
-def test_reports_of_a_real_demo(tmp_path: Path) -> None:
-    env = {**os.environ, "COACHWH_HOME": str(tmp_path)}
-    for name in ("LANDING", "WAREHOUSE", "SERVING", "EXPORTS", "AS_OF"):
-        env.pop(f"COACHWH_{name}", None)
-    result = subprocess.run(
-        [Path(sys.executable).parent / "coachwh", "demo", "--agents", "12", "--days", "21"],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    printed = result.stdout.split("\nreports (", 1)[1].splitlines()[1:]
+def test_reports_of_a_real_demo(demo_home: tuple[Path, str], tmp_path: Path) -> None:
+    home, output = demo_home
+    printed = output.split("\nreports (", 1)[1].splitlines()[1:]
     paths = [Path(line.strip()) for line in printed if line.strip()]
     assert paths and all(p.is_file() for p in paths)
     assert {p.parent.name for p in paths} >= {"center"}
 
-    serving_file = tmp_path / "serving" / "warehouse.duckdb"
-    with duckdb.connect(str(tmp_path / "warehouse.duckdb"), read_only=True) as conn:
+    serving_file = home / "serving" / "warehouse.duckdb"
+    with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as conn:
         marts = dict(
             conn.execute(
                 "select table_name, estimated_size from duckdb_tables() where schema_name = 'marts'"

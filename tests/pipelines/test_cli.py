@@ -1,5 +1,5 @@
-"""`coachwh demo` end to end on a small sample in a temporary directory, and
-the Dagster instance under that home recording what ran."""
+"""`coachwh demo` end to end (the session's demo, ``demo_home``), the CLI's
+status and errors, and the Dagster instance under the home recording what ran."""
 
 import json
 import subprocess
@@ -7,7 +7,6 @@ import sys
 from pathlib import Path
 
 import duckdb
-import pytest
 from coachwh_process import coachwh, environment
 from dagster import (
     AssetKey,
@@ -21,14 +20,6 @@ from assets.phases import PHASES, PHASES_TAG
 from models.streams import STREAMS
 
 REPO = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture(scope="module")
-def demo_home(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
-    home = tmp_path_factory.mktemp("demo")
-    result = coachwh(home, "demo", "--agents", "10", "--days", "21", "--seed", "3")
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    return home, result.stdout
 
 
 def test_demo_ingests_every_stream_and_builds_the_marts(demo_home) -> None:

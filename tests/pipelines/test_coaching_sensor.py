@@ -12,8 +12,8 @@ from dagster import (
     build_sensor_context,
 )
 
-from assets.sample_stream import generate_sample
 from models.settings import Settings
+from pipelines.sample import generate_sample
 from pipelines.schedules import daily_as_of_schedule
 from pipelines.sensors import requested_runs, scores_refreshed_sensor
 
