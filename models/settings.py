@@ -26,6 +26,14 @@ DEFAULT_MEMORY_LIMIT = "1500MB"
 DEFAULT_LOCK_TIMEOUT_S = 600.0
 
 
+# A landing zone on object storage (the S3 API); anything else is a local folder.
+OBJECT_STORE_PREFIX = "s3://"
+
+
+def is_object_store(location: str) -> bool:
+    return location.startswith(OBJECT_STORE_PREFIX)
+
+
 def today_in(timezone: str) -> date:
     """Today's date in a time zone: the default ``as_of``."""
     return datetime.now(ZoneInfo(timezone)).date()
@@ -46,7 +54,7 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="COACHWH_", extra="ignore")
 
     home: Path = Path("coachwh_data")
-    landing: Path | None = None
+    landing: str | None = Field(default=None, description="a folder, or s3://bucket/prefix")
     warehouse: Path | None = None
     serving: Path | None = None
     exports: Path | None = None
@@ -62,6 +70,18 @@ class Settings(BaseSettings):
         description="seconds a run waits for a warehouse another process holds",
     )
 
+    @field_validator("landing", mode="before")
+    @classmethod
+    def _landing_location(cls, value: object) -> object:
+        if isinstance(value, os.PathLike):
+            return os.fspath(value)
+        if not isinstance(value, str) or not is_object_store(value):
+            return value
+        bucket, _, prefix = value.removeprefix(OBJECT_STORE_PREFIX).partition("/")
+        if not bucket:
+            raise ValueError(f"expected {OBJECT_STORE_PREFIX}bucket/prefix, got {value!r}")
+        return OBJECT_STORE_PREFIX + "/".join(filter(None, [bucket, prefix.strip("/")]))
+
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, value: str) -> str:
@@ -71,15 +91,24 @@ class Settings(BaseSettings):
     def model_post_init(self, _context: object) -> None:
         home = self.home.expanduser().resolve()
         self.home = home
-        self.landing = (self.landing or home / "landing").expanduser().resolve()
+        if not (self.landing and is_object_store(self.landing)):
+            self.landing = str(Path(self.landing or home / "landing").expanduser().resolve())
         self.warehouse = (self.warehouse or home / "warehouse.duckdb").expanduser().resolve()
         self.serving = (self.serving or home / "serving").expanduser().resolve()
         self.exports = (self.exports or home / "exports").expanduser().resolve()
 
     @property
-    def landing_dir(self) -> Path:
+    def landing_location(self) -> str:
+        """The landing zone: an absolute folder, or an object-store URL."""
         assert self.landing is not None
         return self.landing
+
+    @property
+    def landing_dir(self) -> Path:
+        """The landing zone's folder, when it is one."""
+        if is_object_store(self.landing_location):
+            raise ValueError(f"the landing zone {self.landing_location} is not a local folder")
+        return Path(self.landing_location)
 
     @property
     def warehouse_path(self) -> Path:
