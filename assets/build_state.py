@@ -29,7 +29,7 @@ from pathlib import Path
 
 import duckdb
 
-from assets.landing_boundary import list_landing
+from assets.landing_boundary import LandingZone
 from assets.warehouse_schema import ensure_warehouse
 
 DBT_PROJECT_DIR = Path(__file__).resolve().parent.parent / "dbt_project"
@@ -249,12 +249,12 @@ def build_as_of(conn: duckdb.DuckDBPyConnection) -> date | None:
     return rows[0][0] if rows else None
 
 
-def nothing_new(warehouse: Path, landing: Path, as_of: date, fingerprint: str) -> str | None:
+def nothing_new(warehouse: Path, landing: LandingZone, as_of: date, fingerprint: str) -> str | None:
     """Why a run would have nothing to do, or None when it has work: the last
     publish describes ``as_of`` under ``fingerprint``, no landing file waits for
     ingest, and nothing changed or was built since. Reads the working file
-    read-only, and answers None when it cannot (missing, or held by a writer:
-    the run itself then deals with it)."""
+    read-only, and answers None when it cannot (missing, or held by a writer,
+    or the landing zone cannot be listed: the run itself then deals with it)."""
     if not warehouse.exists():
         return None
     try:
@@ -276,7 +276,11 @@ def nothing_new(warehouse: Path, landing: Path, as_of: date, fingerprint: str) -
             return None
         published_at = publish.published_at
         ledger = set(conn.execute("select stream, file from ingest.file_ledger").fetchall())
-        if any((f.stream, f.name) not in ledger for f in list_landing(landing).files):
+        try:
+            files = landing.listing().files
+        except OSError:
+            return None
+        if any((f.stream, f.ledger_name) not in ledger for f in files):
             return None
         (newer,) = conn.execute(
             """select count(*) from (

@@ -10,6 +10,7 @@ a run a fixed overhead, and a micro-batch brings a file of every stream.
 
 import time
 from collections.abc import Iterator
+from contextlib import closing
 from pathlib import Path
 
 from dagster import (
@@ -21,6 +22,7 @@ from dagster import (
 )
 from dagster_duckdb import DuckDBResource
 
+from assets.landing_objects import local_copies
 from assets.landing_zone import CHANGING, ingest_pending
 from assets.phases import record_phases
 from assets.resources import DUCKDB_WRITER_POOL, CenterResource
@@ -51,14 +53,19 @@ def ingest_assets(
 ) -> Iterator[MaterializeResult]:
     started = time.perf_counter()
     streams = [s for s in STREAMS if raw_asset_key(s) in context.selected_asset_keys]
+    landing = center.landing_zone(copies=local_copies(Path(duckdb.database)))
     with (
         hold_warehouse(Path(duckdb.database), center.lock_timeout, context.log.info),
         duckdb.get_connection() as conn,
+        # The resource closes its connection only when the step succeeds; one
+        # left open by a failure (a landing zone that cannot be listed) would
+        # keep this process from reading the file afterwards.
+        closing(conn),
     ):
         for stream in streams:
             results = ingest_pending(
                 conn,
-                center.landing_dir,
+                landing,
                 [stream],
                 run_id=context.run.run_id,
                 progress=context.log.info,

@@ -1,7 +1,9 @@
 """The ingest engine: landing-zone files into the raw tables (DESIGN.md section 4).
 
 Plain Python and DuckDB, no Dagster, so it is tested on its own. What may be
-read is :mod:`assets.landing_boundary`'s to say. For each file:
+read is the landing zone's to say (:class:`assets.landing_boundary.LandingZone`:
+a local folder, or an object-store prefix read through local copies). For
+each file:
 
 0. refuse a symlink, or anything else that is not a regular file inside the
    zone, unread (it is recorded as rejected);
@@ -22,6 +24,7 @@ import hashlib
 import logging
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -32,20 +35,19 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from assets.landing_boundary import (
-    FileState,
+    NDJSON_SUFFIXES,
+    PARQUET_SUFFIXES,
     LandingFile,
-    change_during_read,
-    file_state,
-    list_landing,
-    refusal,
+    LandingZone,
+    LocalLanding,
+    ReadLater,
+    ReadRefused,
 )
 from assets.warehouse_schema import LINEAGE_COLUMNS, ensure_warehouse
 from models.streams import STREAMS, Column, StreamContract, model_columns
 
 log = logging.getLogger(__name__)
 
-NDJSON_SUFFIXES = (".jsonl", ".jsonl.gz")
-PARQUET_SUFFIXES = (".parquet",)
 Progress = Callable[[str], None]
 
 
@@ -53,7 +55,8 @@ class UnreadableFileError(Exception):
     """A file that cannot be read to its end; it is rejected whole."""
 
 
-# A file that changed while it was read: no ledger entry, read again next run.
+# A file that changed while it was read, or that cannot be fetched now: no
+# ledger entry, read again next run.
 CHANGING = "changing"
 
 
@@ -80,7 +83,7 @@ def pending_files(
         for stream, file in conn.execute("select stream, file from ingest.file_ledger").fetchall()
     }
     wanted = set(streams)
-    return [f for f in files if f.stream in wanted and (f.stream, f.name) not in ledger]
+    return [f for f in files if f.stream in wanted and (f.stream, f.ledger_name) not in ledger]
 
 
 # --- reading -----------------------------------------------------------------
@@ -442,7 +445,7 @@ def _load_rows(
           and not exists (select 1 from raw.{contract.name} r where {same_key})
         {first_copy}
         """,
-        [file.name, run_id],
+        [file.ledger_name, run_id],
     ).fetchall()[0][0]
     if rejected.num_rows:
         conn.register("rejected_batch", rejected)
@@ -450,13 +453,13 @@ def _load_rows(
             conn.execute(
                 "insert into ingest.rejected_rows select ?, ?, line_no, raw, reason "
                 "from rejected_batch",
-                [contract.name, file.name],
+                [contract.name, file.ledger_name],
             )
         finally:
             conn.unregister("rejected_batch")
     return FileResult(
         stream=contract.name,
-        file=file.name,
+        file=file.ledger_name,
         rows_total=total,
         rows_ok=inserted,
         rows_rejected=rejected.num_rows,
@@ -507,57 +510,56 @@ def _reject(
     conn: duckdb.DuckDBPyConnection, file: LandingFile, error: str, sha: str | None, run_id: str
 ) -> FileResult:
     log.warning("rejecting %s/%s: %s", file.stream, file.name, error)
-    result = FileResult(file.stream, file.name, 0, 0, 0, 0, "rejected", error)
+    result = FileResult(file.stream, file.ledger_name, 0, 0, 0, 0, "rejected", error)
     _write_ledger(conn, result, sha, run_id)
     return result
 
 
 def _changing(file: LandingFile, change: str) -> FileResult:
     log.warning("not ingesting %s/%s: %s", file.stream, file.name, change)
-    return FileResult(file.stream, file.name, 0, 0, 0, 0, CHANGING, change)
+    return FileResult(file.stream, file.ledger_name, 0, 0, 0, 0, CHANGING, change)
 
 
 def ingest_file(
-    conn: duckdb.DuckDBPyConnection, landing: Path, file: LandingFile, run_id: str
+    conn: duckdb.DuckDBPyConnection, landing: LandingZone, file: LandingFile, run_id: str
 ) -> FileResult:
     """Ingest one file: its rows and its ledger entry commit together, or not at all.
 
     A file that must not be opened (a symlink, not a regular file, a path out
     of the landing zone), that cannot be read, or whose rows the database
     refuses, is recorded as rejected with the reason, and nothing else of it
-    lands. A file that changed while it was read lands nothing and gets no
-    ledger entry, so the next run reads it again.
+    lands. A file that changed while it was read, or that cannot be fetched
+    now, lands nothing and gets no ledger entry, so the next run reads it again.
     """
-    try:
-        status = file.path.lstat()
-    except FileNotFoundError:
-        return _changing(file, "removed before it was read")
-    refused = refusal(landing, file, status)
-    if refused is not None:
-        return _reject(conn, file, refused, None, run_id)
-    before = FileState.of(status)
-    # The checksum reads the file beside validation (both release the GIL);
-    # both read between the two states compared below, so an unchanged state
-    # means the checksum is that of the bytes ingested.
-    digest = _hasher.submit(_sha256, file.path)
-    try:
+    with ExitStack() as opened:
         try:
-            rejected, error = _read(conn, STREAMS[file.stream], file.path), None
-        except (UnreadableFileError, duckdb.Error, OSError) as failure:
-            rejected, error = None, str(failure)
-        sha, hashed, hash_error = _checksum(digest)
-        change = change_during_read(before, file_state(file.path), hashed)
-        if change is not None:
-            return _changing(file, change)
-        error = error or hash_error
-        if error is None and rejected is not None:
+            read = opened.enter_context(landing.reading(file))
+        except ReadRefused as refused:
+            return _reject(conn, file, str(refused), None, run_id)
+        except ReadLater as later:
+            return _changing(file, str(later))
+        # The checksum reads the file beside validation (both release the GIL);
+        # both read between the two states the landing zone compares, so an
+        # unchanged state means the checksum is that of the bytes ingested.
+        digest = _hasher.submit(_sha256, read.path)
+        try:
             try:
-                return _commit(conn, file, rejected, sha, run_id)
-            except duckdb.Error as failure:
-                error = str(failure)
-        return _reject(conn, file, str(error), sha, run_id)
-    finally:
-        conn.execute("drop table if exists landing_batch")
+                rejected, error = _read(conn, STREAMS[file.stream], read.path), None
+            except (UnreadableFileError, duckdb.Error, OSError) as failure:
+                rejected, error = None, str(failure)
+            sha, hashed, hash_error = _checksum(digest)
+            change = read.change(hashed)
+            if change is not None:
+                return _changing(file, change)
+            error = error or hash_error
+            if error is None and rejected is not None:
+                try:
+                    return _commit(conn, file, rejected, sha, run_id)
+                except duckdb.Error as failure:
+                    error = str(failure)
+            return _reject(conn, file, str(error), sha, run_id)
+        finally:
+            conn.execute("drop table if exists landing_batch")
 
 
 def _commit(
@@ -581,20 +583,22 @@ def _commit(
 
 def ingest_pending(
     conn: duckdb.DuckDBPyConnection,
-    landing: Path,
+    landing: Path | LandingZone,
     streams: Iterable[str] = STREAMS,
     run_id: str = "",
     progress: Progress | None = None,
 ) -> list[FileResult]:
     """Ingest every pending file of the given streams, one transaction per file.
 
-    Progress names what of the streams' folders is ignored, and each file's
-    outcome: a file that changed while it was read is left for the next run.
+    ``landing`` is a landing zone, or the folder of a local one. Progress
+    names what of the streams' folders is ignored, and each file's outcome: a
+    file that changed while it was read is left for the next run.
     """
+    zone = LocalLanding(landing) if isinstance(landing, Path) else landing
     ensure_warehouse(conn)
     conn.execute("set TimeZone = 'UTC'")
     wanted = set(streams)
-    listing = list_landing(landing)
+    listing = zone.listing()
     files = pending_files(conn, listing.files, wanted)
     if progress:
         for entry in listing.ignored:
@@ -603,7 +607,7 @@ def ingest_pending(
     results = []
     started = datetime.now(UTC)
     for number, file in enumerate(files, start=1):
-        result = ingest_file(conn, landing, file, run_id)
+        result = ingest_file(conn, zone, file, run_id)
         results.append(result)
         if progress:
             outcome = (

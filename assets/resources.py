@@ -6,6 +6,8 @@ from pathlib import Path
 from dagster import ConfigurableResource
 from dagster_duckdb import DuckDBResource
 
+from assets.landing_boundary import LandingZone
+from assets.landing_objects import open_landing
 from models.settings import Settings, prepare_tool_environment, setting_default, today_in
 
 # Every asset that writes the working DuckDB file runs in this pool, limited
@@ -17,7 +19,7 @@ class CenterResource(ConfigurableResource):
     """Where the landing zone is, how the contact center keeps time, and the
     rules' settings (their defaults are those of :class:`Settings`)."""
 
-    landing: str
+    landing: str  # a folder, or s3://bucket/prefix
     timezone: str = setting_default("timezone")
     as_of: str | None = None
     min_samples: int = setting_default("min_samples")
@@ -29,9 +31,9 @@ class CenterResource(ConfigurableResource):
     # seconds a writer waits for the warehouse
     lock_timeout: float = setting_default("lock_timeout")
 
-    @property
-    def landing_dir(self) -> Path:
-        return Path(self.landing)
+    def landing_zone(self, copies: Path | None = None) -> LandingZone:
+        """The landing zone; ``copies`` is where objects are copied for their read."""
+        return open_landing(self.landing, copies)
 
     def effective_as_of(self) -> date:
         """``as_of`` if set, else today in the center's time zone."""
@@ -46,7 +48,7 @@ def build_resources(settings: Settings) -> dict[str, object]:
             connection_config={"memory_limit": settings.memory_limit},
         ),
         "center": CenterResource(
-            landing=str(settings.landing_dir),
+            landing=settings.landing_location,
             timezone=settings.timezone,
             as_of=settings.as_of.isoformat() if settings.as_of else None,
             min_samples=settings.min_samples,

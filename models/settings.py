@@ -34,6 +34,14 @@ DEFAULT_LOCK_TIMEOUT_S = 600.0
 PATH_SETTINGS = ("home", "landing", "warehouse", "serving", "exports", "dagster_home")
 
 
+# A landing zone on object storage (the S3 API); anything else is a local folder.
+OBJECT_STORE_PREFIX = "s3://"
+
+
+def is_object_store(location: str) -> bool:
+    return location.startswith(OBJECT_STORE_PREFIX)
+
+
 def today_in(timezone: str) -> date:
     """Today's date in a time zone: the default ``as_of``."""
     return datetime.now(ZoneInfo(timezone)).date()
@@ -77,7 +85,7 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="ignore")
 
     home: Path = Path("coachwh_data")
-    landing: Path | None = None
+    landing: str | None = Field(default=None, description="a folder, or s3://bucket/prefix")
     warehouse: Path | None = None
     serving: Path | None = None
     exports: Path | None = None
@@ -113,6 +121,18 @@ class Settings(BaseSettings):
     )
     _derived: set[str] = PrivateAttr(default_factory=set)
 
+    @field_validator("landing", mode="before")
+    @classmethod
+    def _landing_location(cls, value: object) -> object:
+        if isinstance(value, os.PathLike):
+            return os.fspath(value)
+        if not isinstance(value, str) or not is_object_store(value):
+            return value
+        bucket, _, prefix = value.removeprefix(OBJECT_STORE_PREFIX).partition("/")
+        if not bucket:
+            raise ValueError(f"expected {OBJECT_STORE_PREFIX}bucket/prefix, got {value!r}")
+        return OBJECT_STORE_PREFIX + "/".join(filter(None, [bucket, prefix.strip("/")]))
+
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, value: str) -> str:
@@ -128,16 +148,25 @@ class Settings(BaseSettings):
         home = self.home.expanduser().resolve()
         self.home = home
         self._derived = {name for name in PATH_SETTINGS if getattr(self, name) is None}
-        self.landing = (self.landing or home / "landing").expanduser().resolve()
+        if not (self.landing and is_object_store(self.landing)):
+            self.landing = str(Path(self.landing or home / "landing").expanduser().resolve())
         self.warehouse = (self.warehouse or home / "warehouse.duckdb").expanduser().resolve()
         self.serving = (self.serving or home / "serving").expanduser().resolve()
         self.exports = (self.exports or home / "exports").expanduser().resolve()
         self.dagster_home = (self.dagster_home or home / "dagster_home").expanduser().resolve()
 
     @property
-    def landing_dir(self) -> Path:
+    def landing_location(self) -> str:
+        """The landing zone: an absolute folder, or an object-store URL."""
         assert self.landing is not None
         return self.landing
+
+    @property
+    def landing_dir(self) -> Path:
+        """The landing zone's folder, when it is one."""
+        if is_object_store(self.landing_location):
+            raise ValueError(f"the landing zone {self.landing_location} is not a local folder")
+        return Path(self.landing_location)
 
     @property
     def warehouse_path(self) -> Path:
@@ -167,12 +196,21 @@ class Settings(BaseSettings):
         """The setting a path comes from: its own, or ``home`` it defaults under."""
         return "home" if setting in self._derived else setting
 
+    def _local_path(self, setting: str) -> Path | None:
+        """A path setting as a local path; None for an object-store landing zone."""
+        value = getattr(self, setting)
+        if isinstance(value, str):
+            return None if is_object_store(value) else Path(value)
+        return value
+
     def check_writable(self, settings: Iterable[str]) -> None:
         """Raise :class:`SettingError` unless each path setting can be written:
         the working file a file, the others folders, each under folders that
         exist or can be made and that this process may write."""
         for setting in settings:
-            path = getattr(self, setting)
+            path = self._local_path(setting)
+            if path is None:  # an object-store prefix: its own service says
+                continue
             problem = _unwritable(path, folder=setting != "warehouse")
             if problem:
                 origin = self.origin(setting)
@@ -183,13 +221,15 @@ class Settings(BaseSettings):
         path = path.resolve()
 
         def holds(setting: str) -> bool:
-            held: Path = getattr(self, setting)
+            held = self._local_path(setting)
+            if held is None:
+                return False
             if setting == "warehouse":  # the file, and its lock and journal beside it
                 return path.parent == held.parent and held.name in path.name
             return path.is_relative_to(held)
 
         holding = [setting for setting in PATH_SETTINGS if holds(setting)]
-        deepest = max(holding, key=lambda s: len(getattr(self, s).parts), default="home")
+        deepest = max(holding, key=lambda s: len(Path(getattr(self, s)).parts), default="home")
         return self.origin(deepest)
 
     def environment(self) -> dict[str, str]:

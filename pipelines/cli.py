@@ -110,7 +110,10 @@ def _say(message: str) -> None:
 def _configure(
     ctx: typer.Context,
     home: Annotated[Path | None, typer.Option(envvar="COACHWH_HOME", help="Data home.")] = None,
-    landing: Annotated[Path | None, typer.Option(envvar="COACHWH_LANDING")] = None,
+    landing: Annotated[
+        str | None,
+        typer.Option(envvar="COACHWH_LANDING", help="A folder, or s3://bucket/prefix."),
+    ] = None,
     warehouse: Annotated[Path | None, typer.Option(envvar="COACHWH_WAREHOUSE")] = None,
     serving: Annotated[Path | None, typer.Option(envvar="COACHWH_SERVING")] = None,
     exports: Annotated[Path | None, typer.Option(envvar="COACHWH_EXPORTS")] = None,
@@ -258,21 +261,23 @@ def generate(
     seed: Annotated[int, typer.Option(help="Random seed.")] = 7,
 ) -> None:
     """Write a seeded sample stream into the landing zone."""
+    from assets.landing_objects import landing_folder
     from pipelines.sample import generate_sample
 
     settings = _settings(writes=("landing",))
     started = time.perf_counter()
-    summary = generate_sample(
-        settings.landing_dir,
-        agents=agents,
-        days=days,
-        start=_parse_date(start, "--start"),
-        seed=seed,
-        progress=_say,
-    )
+    with landing_folder(settings.landing_location) as folder:
+        summary = generate_sample(
+            folder,
+            agents=agents,
+            days=days,
+            start=_parse_date(start, "--start"),
+            seed=seed,
+            progress=_say,
+        )
     _say(
         f"wrote {summary.files} files, {sum(summary.rows.values()):,} rows to "
-        f"{settings.landing_dir} in {time.perf_counter() - started:.1f}s"
+        f"{settings.landing_location} in {time.perf_counter() - started:.1f}s"
     )
 
 
@@ -383,6 +388,7 @@ def run(
     )
     started = time.perf_counter()
     from assets.build_state import build_fingerprint, dbt_vars, nothing_new
+    from assets.landing_objects import open_landing
     from assets.warehouse_lock import WarehouseBusyError, hold_warehouse
 
     try:
@@ -395,7 +401,7 @@ def run(
             if not full_refresh:
                 reason = nothing_new(
                     settings.warehouse_path,
-                    settings.landing_dir,
+                    open_landing(settings.landing_location),
                     settings.effective_as_of(),
                     fingerprint,
                 )
@@ -607,12 +613,16 @@ def dev(
 IGNORED_SHOWN = 20
 
 
-def _print_ignored(landing: Path) -> None:
+def _print_ignored(landing: str) -> None:
     """The landing zone's entries that are not read, with the reason."""
-    from assets.landing_boundary import list_landing
+    from assets.landing_objects import open_landing
 
-    ignored = list_landing(landing).ignored
     _say("\nignored in the landing zone (not read)")
+    try:
+        ignored = open_landing(landing).listing().ignored
+    except OSError as error:
+        _say(f"  the landing zone cannot be listed: {error}")
+        return
     _rows(["entry", "reason"], [(e.path, e.reason) for e in ignored[:IGNORED_SHOWN]])
     if len(ignored) > IGNORED_SHOWN:
         _say(f"  ... and {len(ignored) - IGNORED_SHOWN:,} more")
@@ -626,7 +636,7 @@ def _print_summary(settings: Settings) -> bool:
         typer.echo(
             f"error: no warehouse at {settings.warehouse_path} yet: run `coachwh run`", err=True
         )
-        _print_ignored(settings.landing_dir)
+        _print_ignored(settings.landing_location)
         return False
     try:
         conn = duckdb.connect(str(settings.warehouse_path), read_only=True)
@@ -636,7 +646,7 @@ def _print_summary(settings: Settings) -> bool:
             "run `coachwh status` again once it is done",
             err=True,
         )
-        _print_ignored(settings.landing_dir)
+        _print_ignored(settings.landing_location)
         return False
     with conn:
         _say("\nfiles ingested per stream")
@@ -660,7 +670,7 @@ def _print_summary(settings: Settings) -> bool:
             "select stream, file, error from ingest.file_ledger where status = 'rejected' "
             "order by stream, file limit 20",
         )
-        _print_ignored(settings.landing_dir)
+        _print_ignored(settings.landing_location)
         _say("\nrow counts")
         tables = conn.execute(
             "select schema_name || '.' || table_name from duckdb_tables() "

@@ -2,6 +2,7 @@
 asset sensor that raises coaching marks when the scores are rebuilt."""
 
 import json
+from collections.abc import Mapping
 
 from dagster import (
     EventLogEntry,
@@ -14,7 +15,6 @@ from dagster import (
 )
 
 from assets.dbt import AS_OF_METADATA
-from assets.landing_boundary import list_landing
 from assets.marks import SCORES_KEY
 from assets.resources import CenterResource
 from pipelines.jobs import coaching_job, refresh_job
@@ -22,6 +22,31 @@ from pipelines.jobs import coaching_job, refresh_job
 # A tick lists the landing zone, or reads one asset's newest event: cheap
 # enough to look often, so a file reaches the snapshot within seconds.
 SENSOR_INTERVAL_SECONDS = 5
+
+
+def new_arrivals(
+    arrivals: Mapping[str, int], cursor: str | None, slack_ns: int
+) -> tuple[dict[str, int], dict | None]:
+    """The entries (name: time) new since ``cursor``, and the cursor past them
+    (None when nothing is new).
+
+    The cursor is the newest time seen, and the names that carry a time up to
+    ``slack_ns`` before it: times are coarse, so an entry may share the newest
+    time seen and still be new, and with a slack, an entry may be new and
+    older than the newest seen (an upload's time is when it began).
+    """
+    state = json.loads(cursor) if cursor else {"ctime_ns": 0, "names": []}
+    seen_ns, seen_names = state["ctime_ns"], set(state["names"])
+    new = {
+        name: ns
+        for name, ns in arrivals.items()
+        if ns > seen_ns or (ns >= seen_ns - slack_ns and name not in seen_names)
+    }
+    if not new:
+        return new, None
+    newest = max(seen_ns, *new.values())
+    recent = sorted(name for name, ns in arrivals.items() if ns >= newest - slack_ns)
+    return new, {"ctime_ns": newest, "names": recent}
 
 
 @sensor(job=refresh_job, minimum_interval_seconds=SENSOR_INTERVAL_SECONDS)
@@ -33,36 +58,30 @@ def landing_zone_sensor(
     The cursor is the newest status-change time (ctime) seen: a producer's
     rename to the final name sets it, so a file counts as new once it is
     complete, and a write sets it again, so a file that was still being
-    written when a run read it is new again. The run ingests every pending
-    file (the ledger decides), so even a file the cursor missed is taken by the
-    next run, and never twice. An entry that is not read (see
-    ``list_landing``) is logged once, on the tick that first sees it.
+    written when a run read it is new again. On object storage it is the
+    newest LastModified, which an upload sets when it begins, so an object up
+    to the landing zone's slack older than the newest seen is new still. The
+    run ingests every pending file (the ledger decides), so even a file the
+    cursor missed is taken by the next run, and never twice. An entry that is
+    not read (see ``list_landing``) is logged once, on the tick that first
+    sees it.
     """
-    cursor = json.loads(context.cursor) if context.cursor else {"ctime_ns": 0, "names": []}
-    seen_ns, seen_names = cursor["ctime_ns"], set(cursor["names"])
-    listing = list_landing(center.landing_dir)
+    landing = center.landing_zone()
+    listing = landing.listing()
     files = {f"{f.stream}/{f.name}": f.changed_ns for f in listing.files}
     ignored = {e.path: e for e in listing.ignored}
     arrivals = files | {path: e.changed_ns for path, e in ignored.items()}
-    # Timestamps are coarse: an entry may share the newest ctime seen and still
-    # be new, so the cursor keeps the names that carry that ctime.
-    new = {
-        name: ns
-        for name, ns in arrivals.items()
-        if ns > seen_ns or (ns == seen_ns and name not in seen_names)
-    }
+    new, cursor = new_arrivals(arrivals, context.cursor, landing.arrival_slack_ns)
     for name in sorted(new.keys() & ignored.keys()):
         context.log.warning(f"ignored {name}: {ignored[name].reason}")
-    if not new:
+    if cursor is None:
         return SkipReason("no new files in the landing zone")
-    newest = max(new.values())
-    at_newest = sorted(name for name, ns in arrivals.items() if ns == newest)
-    context.update_cursor(json.dumps({"ctime_ns": newest, "names": at_newest}))
+    context.update_cursor(json.dumps(cursor))
     new_files = sorted(new.keys() & files.keys())
     if not new_files:
         return SkipReason(f"no new files; {len(new)} new entries ignored (see `coachwh status`)")
     return RunRequest(
-        run_key=f"landing:{newest}:{len(new_files)}:{new_files[-1]}",
+        run_key=f"landing:{cursor['ctime_ns']}:{len(new_files)}:{new_files[-1]}",
         tags={"coachwh/new_files": str(len(new_files))},
     )
 
