@@ -5,7 +5,7 @@ from dagster import Definitions, ScheduleDefinition, in_process_executor
 from assets.dbt import build_dbt_assets, dbt_project
 from assets.ingest import ingest_assets
 from assets.marks import coaching_marks
-from assets.reports import supervisor_reports
+from assets.reports.asset import supervisor_reports
 from assets.serving import ServingResource, build_serving_snapshot_asset, mart_keys
 from pipelines.jobs import coaching_job, refresh_job, supervisor_reports_job
 from pipelines.resources import build_resources
