@@ -7,7 +7,7 @@ configuration; paths default under ``COACHWH_HOME`` (``./coachwh_data``).
 import time
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated, Any, NoReturn
 
 import duckdb
 import typer
@@ -230,7 +230,6 @@ def demo(
     generate(agents=agents, days=days, start=None, seed=seed)
     run(as_of=None, full_refresh=False)
     from assets.reports.errors import ReportError
-    from assets.reports.export import write_reports
 
     settings = _settings()
     as_of = settings.effective_as_of()
@@ -238,7 +237,7 @@ def demo(
     since = as_of - timedelta(days=days - 1)
     _say(f"\nreports (assignments made {since} to {as_of}, from the serving snapshot)")
     try:
-        paths = write_reports(settings, as_of=as_of, assigned_from=since, assigned_to=as_of)
+        paths = _export(settings, as_of=as_of, assigned_from=since, assigned_to=as_of)
     except ReportError as error:
         _report_error(error)
     for path in paths:
@@ -247,6 +246,16 @@ def demo(
 
 def _split(values: list[str] | None) -> list[str]:
     return [v.strip() for value in values or [] for v in value.split(",") if v.strip()]
+
+
+def _export(settings: Settings, **options: Any) -> list[Path]:
+    """Reports from the serving snapshot into the exports folder; ``as_of``
+    defaults to the settings' (else the date the snapshot describes)."""
+    from assets.reports.export import export_reports
+    from assets.reports.snapshot import SNAPSHOT_FILE
+
+    options.setdefault("as_of", settings.as_of)
+    return export_reports(settings.serving_dir / SNAPSHOT_FILE, settings.exports_dir, **options)
 
 
 def _report_error(error: Exception) -> NoReturn:
@@ -290,7 +299,7 @@ def export(
     agent's coaching log (--agent) from the serving snapshot, and print the
     paths. Each report's folder is named after its filters (README)."""
     from assets.reports.errors import ReportError
-    from assets.reports.export import FORMATS, write_reports
+    from assets.reports.export import FORMATS
 
     settings = _settings(_parse_date(as_of, "--as-of"))
     follow_up = (
@@ -299,7 +308,7 @@ def export(
         else _parse_date(follow_up_date, "--follow-up-date")
     )
     try:
-        paths = write_reports(
+        paths = _export(
             settings,
             teams=_split(team),
             agent=agent,

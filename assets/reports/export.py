@@ -1,5 +1,5 @@
-"""Writing reports: the entry points that ``coachwh export``, the demo and the
-``reports/supervisor_reports`` asset call.
+"""Writing reports: :func:`export_reports`, which ``coachwh export``, the demo
+and the ``reports/supervisor_reports`` asset call.
 
 :func:`export_reports` checks every option against the snapshot (an unknown
 team, agent or attribute is a :class:`FilterError` that lists the known
@@ -29,10 +29,9 @@ from assets.reports.errors import ExportLeakError, FilterError, ReportError, che
 from assets.reports.filters import agent_filters, distinct, monitor_filters
 from assets.reports.page import render_html
 from assets.reports.report import Report
-from assets.reports.snapshot import SNAPSHOT_FILE, Snapshot, open_snapshot
+from assets.reports.snapshot import Snapshot, open_snapshot
 from assets.reports.supervisor import load_supervisor_report
 from assets.reports.workbook import write_xlsx
-from pipelines.settings import Settings
 
 FORMATS: tuple[str, ...] = ("html", "xlsx", "csv")
 FILTERS_FILE = "filters.json"
@@ -198,10 +197,3 @@ def export_reports(
     for report in reports:
         paths += write_report(report, out / report.directory, formats, generated_at)
     return paths
-
-
-def write_reports(settings: Settings, **options: Any) -> list[Path]:
-    """:func:`export_reports` with the paths of ``settings``; ``as_of``
-    defaults to the settings' as_of, else the snapshot's date."""
-    options.setdefault("as_of", settings.as_of)
-    return export_reports(settings.serving_dir / SNAPSHOT_FILE, settings.exports_dir, **options)

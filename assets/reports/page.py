@@ -132,9 +132,8 @@ def progress_groups(report: Report) -> list[tuple[str, TableView]]:
         heading = agent_label(first["agent_name"], str(agent_id))
         if first["team"]:
             heading += f" · {first['team']}"
-        groups.append(
-            (heading, table_view(rows, "progress", drop=("agent_id", "agent_name", "team")))
-        )
+        drop = ("agent_id", "agent_name", "team", "attribute_id")
+        groups.append((heading, table_view(rows, "progress", drop=drop)))
     return groups
 
 
