@@ -16,15 +16,17 @@ class ExportLeakError(ReportError):
     """An agent export would carry another agent's id or group context."""
 
 
+LISTED = 20  # an error lists this many known values, then how many there are
+
+
 def check_known(option: str, values: list[str], what: str, known: list[str]) -> None:
     """Refuse any of ``values`` that is not ``known``, in one line that lists
-    what is (the first few of many)."""
-    unknown = [v for v in values if v not in set(known)]
+    what is (the first :data:`LISTED` of many)."""
+    unknown = sorted(set(values) - set(known))
     if not unknown:
         return
-    shown = 20
-    listed = ", ".join(known[:shown]) + (
-        f", ... ({len(known):,} in all)" if len(known) > shown else ""
-    )
+    listed = ", ".join(known[:LISTED])
+    if len(known) > LISTED:
+        listed += f", ... ({len(known):,} in all)"
     valid = f"the snapshot's {what}: {listed}" if known else f"the snapshot has no {what}"
     raise FilterError(f"unknown {option} {', '.join(map(repr, unknown))}; {valid}")

@@ -47,7 +47,9 @@ def _check_formats(formats: Sequence[str]) -> None:
         )
 
 
-def _staged(report: Report, out_dir: Path, formats: Sequence[str], generated_at: datetime):
+def _staged(
+    report: Report, out_dir: Path, formats: Sequence[str], generated_at: datetime
+) -> list[tuple[Path, Writer]]:
     """(path, writer) of every file of ``report``."""
     stem = "coaching-log" if report.kind == "agent" else "coaching-report"
     staged: list[tuple[Path, Writer]] = []

@@ -111,14 +111,9 @@ def table_view(frame: pl.DataFrame, name: str, drop: Sequence[str] = ()) -> Tabl
 
 
 def monitor_rows(report: Report) -> list[dict[str, Any]]:
-    """The Coaching Monitor as the page shows it: an assignment, its agent,
-    and each score as at assigned -> current with its trend, in few columns."""
+    """The Coaching Monitor's rows, with their attributes by name."""
     return [
-        {
-            **row,
-            "agent": agent_label(row.get("agent_name"), row["agent_id"]),
-            "attributes": report.attribute_names(row.get("attribute_ids")),
-        }
+        {**row, "attributes": report.attribute_names(row.get("attribute_ids"))}
         for row in report.table("monitor").frame.to_dicts()
     ]
 

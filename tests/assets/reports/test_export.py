@@ -18,7 +18,7 @@ from report_examples import all_text
 from typer.testing import CliRunner, Result
 
 from assets.reports.asset import REPORTS_KEY, supervisor_reports
-from assets.reports.errors import FilterError, ReportError
+from assets.reports.errors import FilterError, ReportError, check_known
 from assets.reports.export import export_reports
 from assets.serving import ServingResource
 from pipelines.resources import CenterResource
@@ -142,6 +142,10 @@ def test_a_filtered_export_never_overwrites_an_unfiltered_one(cli: Invoke, tmp_p
             "error: give either --team or --agent, not both",
         ),
         (
+            ("--agent", "agt-01", "--agents-filter", "agt-02"),
+            "error: --agents-filter is for supervisor reports: --agent is one agent",
+        ),
+        (
             ("--assigned-from", "2024-03-01", "--follow-up-date", "today"),
             "error: give either an assigned-date range (--assigned-from/--assigned-to) or a "
             "follow-up date (--follow-up-date), not both",
@@ -210,6 +214,17 @@ def test_an_unwritable_exports_folder_is_one_line(serving_file: Path, tmp_path: 
     ]
     assert result.stdout == ""
     assert list(exports.iterdir()) == []
+
+
+def test_an_error_lists_the_first_20_known_values_of_many() -> None:
+    known = [f"agt-{k:02d}" for k in range(25)]
+    with pytest.raises(FilterError) as error:
+        check_known("--agents-filter", ["agt-99", "agt-03", "agt-98"], "agents", known)
+    listed = ", ".join(known[:20])
+    assert str(error.value) == (
+        f"unknown --agents-filter 'agt-98', 'agt-99'; the snapshot's agents: {listed}, "
+        "... (25 in all)"
+    )
 
 
 def test_the_library_says_what_is_unknown(serving_file: Path, tmp_path: Path) -> None:
