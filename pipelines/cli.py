@@ -13,7 +13,7 @@ import threading
 import time
 from datetime import date, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import duckdb
 import typer
@@ -428,7 +428,7 @@ def demo(
     _settings(writes=("landing", "warehouse", "serving", "dagster_home", "exports"))
     generate(agents=agents, days=days, start=None, seed=seed)
     run(ctx, as_of=None, full_refresh=False)
-    from assets.report_rendering import ReportError, write_reports
+    from assets.reports.errors import ReportError
 
     settings = _settings()
     as_of = settings.effective_as_of()
@@ -436,10 +436,9 @@ def demo(
     since = as_of - timedelta(days=days - 1)
     _say(f"\nreports (assignments made {since} to {as_of}, from the serving snapshot)")
     try:
-        paths = write_reports(settings, as_of=as_of, assigned_from=since, assigned_to=as_of)
+        paths = _export(settings, as_of=as_of, assigned_from=since, assigned_to=as_of)
     except ReportError as error:
-        typer.echo(f"error: {error}", err=True)
-        raise typer.Exit(1) from error
+        _report_error(error)
     for path in paths:
         _say(f"  {path}")
 
@@ -448,9 +447,30 @@ def _split(values: list[str] | None) -> list[str]:
     return [v.strip() for value in values or [] for v in value.split(",") if v.strip()]
 
 
+def _export(settings: Settings, **options: Any) -> list[Path]:
+    """Reports from the serving snapshot into the exports folder; ``as_of``
+    defaults to the settings' (else the date the snapshot describes)."""
+    from assets.reports.export import export_reports
+    from assets.reports.snapshot import SNAPSHOT_FILE
+
+    options.setdefault("as_of", settings.as_of)
+    return export_reports(settings.serving_dir / SNAPSHOT_FILE, settings.exports_dir, **options)
+
+
+def _report_error(error: Exception) -> NoReturn:
+    """One line on stderr; exit 2 for options the snapshot refuses, 1 otherwise."""
+    from assets.reports.errors import FilterError
+
+    typer.echo(f"error: {error}", err=True)
+    raise typer.Exit(2 if isinstance(error, FilterError) else 1) from error
+
+
 @app.command()
 def export(
-    team: Annotated[str | None, typer.Option(help="One team's report only.")] = None,
+    team: Annotated[
+        list[str] | None,
+        typer.Option(help="Only these teams' reports, one folder each (repeat or comma-separate)."),
+    ] = None,
     agent: Annotated[
         str | None, typer.Option(help="One agent's own coaching log (that agent's rows only).")
     ] = None,
@@ -475,21 +495,21 @@ def export(
     ] = None,
 ) -> None:
     """Write supervisor reports (the center and every team, or --team) or one
-    agent's coaching log (--agent) from the serving snapshot, and print the paths."""
-    from assets.report_rendering import FORMATS, FilterError, ReportError, write_reports
+    agent's coaching log (--agent) from the serving snapshot, and print the
+    paths. Each report's folder is named after its filters (README)."""
+    from assets.reports.errors import ReportError
+    from assets.reports.export import FORMATS
 
     settings = _settings(_parse_date(as_of, "--as-of"))
-    if team is not None and agent is not None:
-        raise typer.BadParameter("give --team or --agent, not both", param_hint="--team/--agent")
     follow_up = (
         settings.effective_as_of()
         if follow_up_date == "today"
         else _parse_date(follow_up_date, "--follow-up-date")
     )
     try:
-        paths = write_reports(
+        paths = _export(
             settings,
-            team=team,
+            teams=_split(team),
             agent=agent,
             formats=_split(formats) or FORMATS,
             assigned_from=_parse_date(assigned_from, "--assigned-from"),
@@ -498,11 +518,8 @@ def export(
             attribute_ids=_split(attribute),
             agent_ids=_split(agents_filter),
         )
-    except FilterError as error:
-        raise typer.BadParameter(str(error)) from error
     except ReportError as error:
-        typer.echo(f"error: {error}", err=True)
-        raise typer.Exit(1) from error
+        _report_error(error)
     for path in paths:
         _say(str(path))
 

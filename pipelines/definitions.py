@@ -10,7 +10,7 @@ from dagster import Definitions, ScheduleDefinition, in_process_executor
 from assets.dbt import build_dbt_assets, dbt_project
 from assets.ingest import ingest_assets
 from assets.marks import coaching_marks
-from assets.reports import supervisor_reports
+from assets.reports.asset import supervisor_reports
 from assets.resources import build_resources
 from assets.serving import ServingResource, build_serving_snapshot_asset, mart_keys
 from models.settings import Settings, load_settings

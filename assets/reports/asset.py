@@ -1,11 +1,12 @@
-"""Report assets: the supervisors' weekly reports, written from the serving
-snapshot (rendering in :mod:`assets.report_rendering`)."""
+"""The ``reports/supervisor_reports`` asset: the supervisors' weekly reports,
+written from the serving snapshot (:mod:`assets.reports.export`)."""
 
 from datetime import date
 
 from dagster import AssetExecutionContext, AssetKey, Config, MaterializeResult, asset
 
-from assets.report_rendering import FORMATS, SNAPSHOT_FILE, export_reports
+from assets.reports.export import FORMATS, export_reports
+from assets.reports.snapshot import SNAPSHOT_FILE
 from assets.resources import CenterResource
 from assets.serving import SNAPSHOT_KEY, ServingResource
 
