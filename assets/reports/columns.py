@@ -81,6 +81,15 @@ LABELS = {
     "compliance_flags_n": "Compliance flags",
     "baseline_score": "Baseline score",
     "evidence": "Evidence",
+    "occurred_date": "Date",
+    "written_by": "Written by",
+    "note": "Note",
+    "tab": "Tab",
+    "review_status": "Review status",
+    "dispute_rounds": "Dispute rounds",
+    "disputed_attributes": "Disputed attributes",
+    "last_event_at": "Last event",
+    "resolution_hours": "Hours to resolve",
 }
 
 # Columns that hold a trend value (spike, dip, flat, insufficient_data).

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from marts_examples import AGENTS, GROUP_ID, GROUP_NAME
+from marts_examples import AGENTS, GROUP_ID, GROUP_NAME, agent_facing_id
 from report_examples import GENERATED, all_text, publish
 
 from assets.reports.errors import ExportLeakError
@@ -26,6 +26,8 @@ def test_an_agent_export_holds_that_agents_rows_only(serving_file: Path, tmp_pat
         "best_responses.csv",
         "progress.csv",
         "coaching_log.csv",
+        "notes.csv",
+        "review.csv",
         "daily_scores.csv",
         "filters.json",
     }
@@ -39,14 +41,17 @@ def test_an_agent_export_holds_that_agents_rows_only(serving_file: Path, tmp_pat
         rows = list(csv.DictReader(f))
     # All of the agent's assignments; the group's one named after what it coaches.
     assert [(r["assignment_id"], r["name"]) for r in rows] == [
-        ("asg-5", "Empathy - Cy Diaz"),
-        ("asg-3:agt-03", "Compliance coaching"),
+        (agent_facing_id("asg-5"), "Empathy - Cy Diaz"),
+        (agent_facing_id("asg-3:agt-03"), "Compliance coaching"),
     ]
     assert "agent_status" in rows[0] and "status" not in rows[0]
     marked = (tmp_path / "2024-03-20" / "agent-agt-03" / "marked_interactions.csv").read_text()
     assert "int-201" in marked and "int-401" not in marked
     html = texts["coaching-log.html"]
-    assert "Feedback for asg-3:agt-03" in html and html.count('<svg class="chart"') == 2
+    assert (
+        f"Feedback for {agent_facing_id('asg-3:agt-03')}" in html
+        and html.count('<svg class="chart"') == 2
+    )
 
 
 def test_an_agent_export_has_the_coaching_log_by_cycle(serving_file: Path, tmp_path: Path) -> None:
@@ -75,7 +80,7 @@ def test_an_agent_export_that_would_leak_group_context_is_not_written(tmp_path: 
     serving_file = publish(
         tmp_path,
         f"update marts.agent_assignments set feedback = 'Welcome to {GROUP_NAME}!' "
-        "where assignment_id = 'asg-3:agt-03'",
+        f"where assignment_id = '{agent_facing_id('asg-3:agt-03')}'",
     )
     with pytest.raises(ExportLeakError, match=GROUP_NAME):
         export_reports(serving_file, tmp_path / "exports", agent="agt-03")

@@ -27,6 +27,7 @@ def test_a_report_per_team_and_one_for_the_center(center_files: dict[str, Path])
         "coaching-report.xlsx",
         "monitor.csv",
         "progress.csv",
+        "notes.csv",
         "trend_summary.csv",
         "daily_scores.csv",
         "filters.json",
@@ -95,6 +96,7 @@ def test_the_workbook_has_a_formatted_sheet_per_table(center_files: dict[str, Pa
         "Trend summary",
         "Coaching Monitor",
         "Progress by attribute",
+        "Notes",
         "Daily scores",
     ]
     assert workbook.properties.created == datetime(2024, 3, 20)

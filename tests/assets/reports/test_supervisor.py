@@ -181,6 +181,8 @@ def test_filters_json_holds_every_filter() -> None:
         "follow_up_date": None,
         "attribute_ids": [],
         "agent_ids": ["agt-01"],
+        "experience_levels": [],
     }
     # An agent's own export names no other agent: no agents filter in it.
     assert "agent_ids" not in filters_record("agent", agent_filters(D), "agt-01")
+    assert "experience_levels" not in filters_record("agent", agent_filters(D), "agt-01")
