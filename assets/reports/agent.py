@@ -264,9 +264,9 @@ def agent_facing(sql: str, order: str) -> str:
 def forbidden_for(
     snapshot: Snapshot, agent_id: str, attributes: dict[str, Attribute]
 ) -> dict[str, frozenset[str]]:
-    """What an agent's export may never contain: other agents' ids, group ids
-    and group names (a group named like an attribute is left out: it cannot be
-    told apart from the attribute)."""
+    """What an agent's export may never contain: other agents' ids, group ids,
+    the ids of group assignments and group names (a group named like an
+    attribute is left out: it cannot be told apart from the attribute)."""
     conn = snapshot.conn
     agents: set[str] = set()
     for table, columns in snapshot.relations.items():
@@ -286,6 +286,14 @@ def forbidden_for(
                 }
     groups: set[str] = set()
     group_names: set[str] = set()
+    parents: set[str] = set()
+    if "parent_assignment_id" in snapshot.columns("marts.coaching_assignments"):
+        parents = {
+            p
+            for (p,) in conn.execute(
+                "select distinct parent_assignment_id from marts.coaching_assignments"
+            ).fetchall()
+        }
     for table in ("marts.coaching_assignments", "marts.coaching_groups"):
         if "group_id" in snapshot.columns(table):
             groups |= {
@@ -301,6 +309,7 @@ def forbidden_for(
     return {
         "agent id": frozenset(a for a in agents if a and a != agent_id),
         "group id": frozenset(g for g in groups if g),
+        "group assignment id": frozenset(p for p in parents if p),
         "group name": frozenset(
             n for n in group_names if n and n.strip().casefold() not in attribute_words
         ),

@@ -2,7 +2,9 @@
 filters, several teams, and every bad input as one line with a non-zero exit
 and no traceback, writing nothing."""
 
+import csv
 import ctypes
+import json
 import os
 import re
 import subprocess
@@ -61,6 +63,26 @@ def test_coachwh_export_prints_the_paths_it_wrote(cli: Invoke, tmp_path: Path) -
     tables = ("trend_summary", "monitor", "progress", "notes", "daily_scores")
     assert written == [str(folder / f"{t}.csv") for t in tables] + [str(folder / "filters.json")]
     assert "asg-4" in (folder / "monitor.csv").read_text()
+
+
+def test_coachwh_export_by_experience_level(cli: Invoke, tmp_path: Path) -> None:
+    # marts_examples: agt-01 and agt-03 are junior, agt-02 senior, agt-04 has none.
+    # The default range keeps asg-1, asg-4 (agt-01) and asg-3:agt-03 of them.
+    result = cli("--experience-level", "junior", "--format", "csv")
+    assert result.exit_code == 0, result.output
+    day = tmp_path / "exports" / "2024-03-20"
+    folder = day / "center--experience-junior"
+    with (folder / "monitor.csv").open() as f:
+        assert {r["assignment_id"] for r in csv.DictReader(f)} == {"asg-1", "asg-3:agt-03", "asg-4"}
+    assert json.loads((folder / "filters.json").read_text())["experience_levels"] == ["junior"]
+    # Repeated or comma-separated, the same folder: both levels.
+    for args in (
+        ("--experience-level", "senior,junior"),
+        ("--experience-level", "junior", "--experience-level", "senior"),
+    ):
+        result = cli(*args, "--format", "csv")
+        assert result.exit_code == 0, result.output
+    assert (day / "center--experience-junior+senior" / "monitor.csv").is_file()
 
 
 def test_coachwh_export_of_one_agent(cli: Invoke, tmp_path: Path) -> None:
@@ -153,6 +175,15 @@ def test_a_filtered_export_never_overwrites_an_unfiltered_one(cli: Invoke, tmp_p
         (
             ("--format", "pdf"),
             "error: unknown --format pdf: choose from html, xlsx, csv",
+        ),
+        (
+            ("--experience-level", "junior,expert"),
+            "error: unknown --experience-level 'expert'; "
+            "the snapshot's experience levels: junior, senior",
+        ),
+        (
+            ("--agent", "agt-01", "--experience-level", "junior"),
+            "error: --experience-level is for supervisor reports: --agent is one agent",
         ),
     ],
 )
