@@ -16,6 +16,13 @@ As of D = 2024-03-20. The assignments, and which filters keep them:
 The default range D-6 .. D is 03-14 .. 03-20: asg-1, asg-3:*, asg-4 (03-14
 is its first day; asg-5, on 03-13, is one day out). Follow-up 03-20: asg-1,
 asg-2, asg-5. The group grp-7 "Compliance crew" holds agt-03 and agt-04.
+Experience levels: agt-01 and agt-03 junior, agt-02 senior, agt-04 none.
+
+Notes (NOTES, by supervisor sup-9 unless said): asg-1 03-16; the group's
+asg-3 03-18, on both members' rows; agt-04's own on its share 03-19; agt-03's
+own on asg-5 03-14. Review (REVIEWS): agt-01 ev-1 pending; agt-03 ev-4
+pending, ev-2 disputed (compliance), ev-3 resolved in 20.5 h; agt-04 ev-5
+disputed.
 """
 
 import hashlib

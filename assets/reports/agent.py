@@ -1,10 +1,12 @@
 """An agent's own export: that agent's assignments in agent words, the marked
-interactions and best responses, progress by attribute, the coaching log by
-cycle and the daily charts; and what the export may never contain.
+interactions and best responses, progress by attribute, the meeting notes,
+the evaluations in review, the coaching log by cycle and the daily charts;
+and what the export may never contain.
 
 Only the agent's rows, and no group context: every table is an explicit
-column list with no group column, an assignment made for a group is named
-after what it coaches, and the files are searched for :func:`forbidden_for`
+column list with no group column, assignments go by the agent-facing id and
+name of ``agent_assignments`` (one made for a group is named after what it
+coaches), and the files are searched for :func:`forbidden_for`
 before they are kept (:mod:`assets.reports.export`).
 
 A section is a query here (a :class:`Table` in the report) and a block of

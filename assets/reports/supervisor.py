@@ -1,6 +1,7 @@
 """The supervisor report of the whole center or of one team: the Coaching
 Monitor rows its filters keep, the agents' progress by attribute, the
-spike/dip summary and the daily score around each coached attribute.
+spike/dip summary, the meeting notes on each assignment and the daily score
+around each coached attribute.
 
 A section is a query here (a :class:`Table` in the report) and a block of
 ``templates/supervisor.html.j2``; the CSV file and the XLSX sheet follow from
