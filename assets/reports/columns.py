@@ -26,6 +26,7 @@ LABELS = {
     "agent_id": "Agent ID",
     "agent_name": "Agent",
     "team": "Team",
+    "experience_level": "Experience level",
     "assigned_date": "Assigned",
     "follow_up_date": "Follow-up",
     "attribute_ids": "Attributes",

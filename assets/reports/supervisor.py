@@ -29,6 +29,7 @@ MONITOR_COLUMNS = (
     "agent_id",
     "agent_name",
     "team",
+    "experience_level",
     "assigned_date",
     "follow_up_date",
     "attribute_ids",

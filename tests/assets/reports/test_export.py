@@ -73,7 +73,9 @@ def test_coachwh_export_by_experience_level(cli: Invoke, tmp_path: Path) -> None
     day = tmp_path / "exports" / "2024-03-20"
     folder = day / "center--experience-junior"
     with (folder / "monitor.csv").open() as f:
-        assert {r["assignment_id"] for r in csv.DictReader(f)} == {"asg-1", "asg-3:agt-03", "asg-4"}
+        rows = list(csv.DictReader(f))
+    assert {r["assignment_id"] for r in rows} == {"asg-1", "asg-3:agt-03", "asg-4"}
+    assert {r["experience_level"] for r in rows} == {"junior"}
     assert json.loads((folder / "filters.json").read_text())["experience_levels"] == ["junior"]
     # Repeated or comma-separated, the same folder: both levels.
     for args in (
