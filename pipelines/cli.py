@@ -493,6 +493,10 @@ def export(
     agents_filter: Annotated[
         list[str] | None, typer.Option(help="Only these agent ids (repeat or comma-separate).")
     ] = None,
+    experience_level: Annotated[
+        list[str] | None,
+        typer.Option(help="Only agents of these experience levels (repeat or comma-separate)."),
+    ] = None,
 ) -> None:
     """Write supervisor reports (the center and every team, or --team) or one
     agent's coaching log (--agent) from the serving snapshot, and print the
@@ -517,6 +521,7 @@ def export(
             follow_up_date=follow_up,
             attribute_ids=_split(attribute),
             agent_ids=_split(agents_filter),
+            experience_levels=_split(experience_level),
         )
     except ReportError as error:
         _report_error(error)

@@ -16,6 +16,13 @@ As of D = 2024-03-20. The assignments, and which filters keep them:
 The default range D-6 .. D is 03-14 .. 03-20: asg-1, asg-3:*, asg-4 (03-14
 is its first day; asg-5, on 03-13, is one day out). Follow-up 03-20: asg-1,
 asg-2, asg-5. The group grp-7 "Compliance crew" holds agt-03 and agt-04.
+Experience levels: agt-01 and agt-03 junior, agt-02 senior, agt-04 none.
+
+Notes (NOTES, by supervisor sup-9 unless said): asg-1 03-16; the group's
+asg-3 03-18, on both members' rows; agt-04's own on its share 03-19; agt-03's
+own on asg-5 03-14. Review (REVIEWS): agt-01 ev-1 pending; agt-03 ev-4
+pending, ev-2 disputed (compliance), ev-3 resolved in 20.5 h; agt-04 ev-5
+disputed.
 """
 
 import hashlib
@@ -36,6 +43,9 @@ AGENTS = {
     "agt-03": ("Cy Diaz", "south"),
     "agt-04": ("Dee Fox", "south"),
 }
+# The roster's experience level (optional there: agt-04 has none).
+EXPERIENCE = {"agt-01": "junior", "agt-02": "senior", "agt-03": "junior", "agt-04": None}
+SUPERVISOR = "sup-9"
 ATTRIBUTES = {
     "empathy": ("Empathy", 80.0),
     "compliance": ("Compliance", 90.0),
@@ -159,6 +169,124 @@ INTERACTIONS = [
 ]
 
 
+def _at(day: date, hour: int) -> datetime:
+    return datetime(day.year, day.month, day.day, hour, tzinfo=UTC)
+
+
+# Evaluations in review: (evaluation, interaction, agent, day, queue, audit
+# score, disputed attributes, last event, hours to resolve, status, rounds, tab).
+REVIEWS = [
+    (
+        "ev-1",
+        "int-101",
+        "agt-01",
+        date(2024, 3, 12),
+        "billing",
+        70.0,
+        [],
+        _at(date(2024, 3, 12), 12),
+        None,
+        "Pending Agent Review",
+        0,
+        "Pending Review",
+    ),
+    (
+        "ev-2",
+        "int-201",
+        "agt-03",
+        date(2024, 3, 15),
+        "billing",
+        66.5,
+        ["compliance"],
+        _at(date(2024, 3, 17), 12),
+        None,
+        "Pending Supervisor Review",
+        1,
+        "Disputes",
+    ),
+    (
+        "ev-3",
+        "int-202",
+        "agt-03",
+        date(2024, 3, 11),
+        "sales",
+        88.0,
+        [],
+        datetime(2024, 3, 12, 9, 30, tzinfo=UTC),
+        20.5,
+        "Resolved",
+        0,
+        "Resolved",
+    ),
+    (
+        "ev-4",
+        "int-203",
+        "agt-03",
+        date(2024, 3, 16),
+        "billing",
+        72.0,
+        [],
+        _at(date(2024, 3, 16), 18),
+        None,
+        "Pending Agent Review",
+        0,
+        "Pending Review",
+    ),
+    (
+        "ev-5",
+        "int-401",
+        "agt-04",
+        date(2024, 3, 16),
+        "billing",
+        60.0,
+        ["greeting", "compliance"],
+        _at(date(2024, 3, 18), 8),
+        None,
+        "Pending Supervisor Review",
+        1,
+        "Disputes",
+    ),
+]
+# Meeting notes as assignment_notes has them, one row per agent assignment a
+# note reaches: (note, supervisor's assignment id, agent, when, writer, text).
+# n-1 on the group reaches both members; n-2, by agt-04, only agt-04.
+NOTES = [
+    (
+        "n-1",
+        "asg-3:agt-03",
+        "agt-03",
+        _at(date(2024, 3, 18), 15),
+        SUPERVISOR,
+        "Walked through the disclosure script",
+    ),
+    (
+        "n-1",
+        "asg-3:agt-04",
+        "agt-04",
+        _at(date(2024, 3, 18), 15),
+        SUPERVISOR,
+        "Walked through the disclosure script",
+    ),
+    (
+        "n-2",
+        "asg-3:agt-04",
+        "agt-04",
+        _at(date(2024, 3, 19), 9),
+        "agt-04",
+        "I read the script aloud before each call",
+    ),
+    (
+        "n-3",
+        "asg-5",
+        "agt-03",
+        _at(date(2024, 3, 14), 10),
+        "agt-03",
+        "Asked for two calls to listen to",
+    ),
+    ("n-4", "asg-1", "agt-01", _at(date(2024, 3, 16), 11), SUPERVISOR, "Good progress on empathy"),
+]
+
+
 def agent_facing_id(assignment_id: str) -> str:
     """The id an agent sees for an agent assignment (agent_assignments'
     rule): `ca-` and the first 16 hex digits of the md5 of its id."""
@@ -271,7 +399,7 @@ def build_working_warehouse(path: Path, *, with_coaching_log: bool = True) -> Pa
                     "Working On It",
                     None,
                     None,
-                    f"Feedback for {aid}",
+                    f"Feedback for {agent_facing_id(aid)}",
                     "Listen, then answer.",
                     D,
                 )
@@ -322,6 +450,7 @@ def build_working_warehouse(path: Path, *, with_coaching_log: bool = True) -> Pa
                     D,
                     parent,
                     "Working On It",
+                    EXPERIENCE[agent],
                 )
                 for aid, parent, name, kind, _, agent, attrs, assigned, follow in ASSIGNMENTS
             ],
@@ -331,7 +460,7 @@ def build_working_warehouse(path: Path, *, with_coaching_log: bool = True) -> Pa
                 "scorecard_score_at_assigned:f scorecard_score_current:f "
                 "scorecard_trend:s evaluation_score_at_assigned:f "
                 "evaluation_score_current:f evaluation_trend:s status:s "
-                "as_of_date:d parent_assignment_id:s plan_status:s"
+                "as_of_date:d parent_assignment_id:s plan_status:s experience_level:s"
             ),
         )
         agent_of = {a[0]: a[5] for a in ASSIGNMENTS}
@@ -418,21 +547,25 @@ def build_working_warehouse(path: Path, *, with_coaching_log: bool = True) -> Pa
             conn,
             "marts.review_queue",
             [
-                (
-                    "ev-1",
-                    "int-101",
-                    "agt-01",
-                    date(2024, 3, 12),
-                    "billing",
-                    70.0,
-                    "Pending Agent Review",
-                    0,
-                    "Pending Review",
-                )
+                (eid, iid, agent, day, _at(day, 9), queue, score, _at(day, 12), *rest)
+                for eid, iid, agent, day, queue, score, *rest in REVIEWS
             ],
             _columns(
                 "evaluation_id:s interaction_id:s agent_id:s interaction_date:d "
-                "queue:s audit_score:f review_status:s dispute_rounds:i tab:s"
+                "interaction_at:t queue:s audit_score:f evaluated_at:t disputed_attribute_ids:l "
+                "last_event_at:t resolution_hours:f review_status:s dispute_rounds:i tab:s"
+            ),
+        )
+        _table(
+            conn,
+            "marts.assignment_notes",
+            [
+                (nid, agent_facing_id(aid), agent, at, at.date(), actor, note, D)
+                for nid, aid, agent, at, actor, note in NOTES
+            ],
+            _columns(
+                "note_id:s assignment_id:s agent_id:s occurred_at:t occurred_date:d "
+                "actor_id:s note:s as_of_date:d"
             ),
         )
         _table(

@@ -1,10 +1,12 @@
 """An agent's own export: that agent's assignments in agent words, the marked
-interactions and best responses, progress by attribute, the coaching log by
-cycle and the daily charts; and what the export may never contain.
+interactions and best responses, progress by attribute, the meeting notes,
+the evaluations in review, the coaching log by cycle and the daily charts;
+and what the export may never contain.
 
 Only the agent's rows, and no group context: every table is an explicit
-column list with no group column, an assignment made for a group is named
-after what it coaches, and the files are searched for :func:`forbidden_for`
+column list with no group column, assignments go by the agent-facing id and
+name of ``agent_assignments`` (one made for a group is named after what it
+coaches), and the files are searched for :func:`forbidden_for`
 before they are kept (:mod:`assets.reports.export`).
 
 A section is a query here (a :class:`Table` in the report) and a block of
@@ -61,6 +63,24 @@ AGENT_INTERACTION_COLUMNS = (
     "sentiment_score",
     "reviewed",
 )
+REVIEW_COLUMNS = (
+    "tab",
+    "interaction_id",
+    "interaction_date",
+    "queue",
+    "audit_score",
+    "review_status",
+    "dispute_rounds",
+    "disputed_attribute_ids",
+    "last_event_at",
+    "resolution_hours",
+)
+# The review screen's tabs, in its order, and the page's heading of each.
+REVIEW_TABS = (
+    ("Pending Review", "Waiting for my review"),
+    ("Disputes", "Disputed"),
+    ("Resolved", "Resolved"),
+)
 COACHING_LOG_COLUMNS = (
     "cycle_start",
     "cycle_end",
@@ -84,7 +104,7 @@ def load_agent_report(snapshot: Snapshot, agent_id: str, filters: ReportFilters)
     check_known("--agent", [agent_id], "agents", snapshot.agents())
 
     attributes = snapshot.attributes()
-    assignments = _assignments(snapshot, agent_id, filters, attributes)
+    assignments = _assignments(snapshot, agent_id, filters)
     kept = assignments["assignment_id"].to_list()
     attribute_clause, attribute_params = attribute_condition(filters, "p.attribute_id")
 
@@ -96,27 +116,29 @@ def load_agent_report(snapshot: Snapshot, agent_id: str, filters: ReportFilters)
             ("best_response", "best_responses", "Best responses"),
         ):
             frame = snapshot.frame(
-                f"""select {", ".join(f"i.{c}" for c in columns)}
-                    from marts.assignment_interactions as i
-                    where i.agent_id = ? and i.kind = ?
-                      and list_contains(?::varchar[], i.assignment_id)
-                    order by i.assignment_id, i.interaction_date, i.interaction_id""",
-                [agent_id, kind, kept],
+                agent_facing(
+                    f"""select {", ".join(f"i.{c}" for c in columns)}
+                        from marts.assignment_interactions as i
+                        where i.agent_id = ? and i.kind = ?""",
+                    "interaction_date, interaction_id",
+                ),
+                [agent_id, kind, agent_id, kept],
             )
             tables.append(Table(name, title, frame))
     progress = pl.DataFrame(schema={"assignment_id": pl.String, "attribute_id": pl.String})
     if snapshot.has("marts.coaching_progress"):
         progress = snapshot.frame(
-            progress_sql(
-                snapshot,
-                "",
-                "p.agent_id = ? and list_contains(?::varchar[], p.assignment_id) and "
-                + attribute_clause,
-            )
-            + " order by p.assignment_id, p.attribute_id",
-            [agent_id, kept, *attribute_params],
+            agent_facing(
+                progress_sql(snapshot, "", "p.agent_id = ? and " + attribute_clause),
+                "attribute_id",
+            ),
+            [agent_id, *attribute_params, agent_id, kept],
         )
         tables.append(Table("progress", "Progress by attribute", progress))
+    if snapshot.has("marts.assignment_notes"):
+        tables.append(Table("notes", "Notes", _notes(snapshot, agent_id, kept)))
+    if snapshot.has("marts.review_queue"):
+        tables.append(Table("review", "Review", _review(snapshot, agent_id, attributes)))
     notes = []
     if snapshot.has("marts.coaching_log"):
         columns = snapshot.present("marts.coaching_log", COACHING_LOG_COLUMNS)
@@ -176,55 +198,77 @@ def load_agent_report(snapshot: Snapshot, agent_id: str, filters: ReportFilters)
     )
 
 
-def _assignments(
-    snapshot: Snapshot, agent_id: str, filters: ReportFilters, attributes: dict[str, Attribute]
-) -> pl.DataFrame:
-    """The agent's assignments in agent words; one made for a group is named
-    after the attributes it coaches, since its own name is the group's."""
+def _assignments(snapshot: Snapshot, agent_id: str, filters: ReportFilters) -> pl.DataFrame:
+    """The agent's assignments in agent words: ``agent_assignments`` gives
+    the agent-facing id, and names one made for a group after what it coaches."""
     where, params = assignment_conditions(filters, "a")
     columns = snapshot.present("marts.agent_assignments", AGENT_ASSIGNMENT_COLUMNS)
-    group_made = "false"
-    if snapshot.has("marts.coaching_assignments"):
-        have = snapshot.columns("marts.coaching_assignments")
-        signs = [
-            s
-            for c, s in (
-                ("coaching_type", "s.coaching_type = 'Group'"),
-                ("group_id", "s.group_id is not null"),
-                ("parent_assignment_id", "s.parent_assignment_id is not null"),
-            )
-            if c in have
-        ]
-        if signs:
-            group_made = (
-                "coalesce((select bool_or(" + " or ".join(signs) + ") "
-                "from marts.coaching_assignments as s "
-                "where s.assignment_id = a.assignment_id), false)"
-            )
-    assignments = snapshot.frame(
-        f"""select {", ".join(f"a.{c}" for c in columns)}, {group_made} as _for_group
+    return snapshot.frame(
+        f"""select {", ".join(f"a.{c}" for c in columns)}
             from marts.agent_assignments as a
             where a.agent_id = ? and {where}
             order by a.assigned_date, a.assignment_id""",
         [agent_id, *params],
     )
-    renamed = [
-        " & ".join(attributes[a].name if a in attributes else a for a in (ids or [])) + " coaching"
-        if for_group
-        else name
-        for name, ids, for_group in assignments.select(
-            "name", "attribute_ids", "_for_group"
-        ).iter_rows()
-    ]
-    return assignments.with_columns(pl.Series("name", renamed, dtype=pl.String)).drop("_for_group")
+
+
+def _notes(snapshot: Snapshot, agent_id: str, kept: list[str]) -> pl.DataFrame:
+    """The meeting notes on the agent's listed assignments, oldest first; a
+    note the agent wrote is theirs ("you"). ``assignment_notes`` keys them by
+    the agent-facing id and holds no other agent's note on a shared one."""
+    return snapshot.frame(
+        """select n.occurred_date, a.name,
+                  case when n.actor_id = n.agent_id then 'you' else n.actor_id end as written_by,
+                  n.note
+           from marts.assignment_notes as n
+           join marts.agent_assignments as a
+             on a.assignment_id = n.assignment_id and a.agent_id = n.agent_id
+           where n.agent_id = ? and list_contains(?::varchar[], n.assignment_id)
+           order by n.occurred_at, n.note_id""",
+        [agent_id, kept],
+    )
+
+
+def _review(snapshot: Snapshot, agent_id: str, attributes: dict[str, Attribute]) -> pl.DataFrame:
+    """The agent's evaluations in review, by tab in the order the review
+    screen shows them, with the disputed attributes by name."""
+    columns = snapshot.present("marts.review_queue", REVIEW_COLUMNS)
+    tabs = [tab for tab, _ in REVIEW_TABS]
+    frame = snapshot.frame(
+        f"""select {", ".join(f"r.{c}" for c in columns)}
+            from marts.review_queue as r
+            where r.agent_id = ?
+            order by list_position(?::varchar[], r.tab), r.interaction_date, r.evaluation_id""",
+        [agent_id, tabs],
+    )
+    if "disputed_attribute_ids" not in frame.columns:
+        return frame
+    names = {a: attribute.name for a, attribute in attributes.items()}
+    return frame.with_columns(
+        pl.col("disputed_attribute_ids")
+        .list.eval(pl.element().replace(names))
+        .alias("disputed_attribute_ids")
+    ).rename({"disputed_attribute_ids": "disputed_attributes"})
+
+
+def agent_facing(sql: str, order: str) -> str:
+    """Rows of ``sql``, keyed by the supervisor's assignment id, re-keyed by
+    the agent-facing one and kept to the listed assignments; its parameters
+    come first, then the agent and the list of agent-facing ids."""
+    return f"""select ids.agent_assignment_id as assignment_id, q.* exclude (assignment_id)
+        from ({sql}) as q
+        join (select assignment_id, agent_assignment_id from marts.coaching_assignments
+              where agent_id = ?) as ids using (assignment_id)
+        where list_contains(?::varchar[], ids.agent_assignment_id)
+        order by ids.agent_assignment_id, {order}"""
 
 
 def forbidden_for(
     snapshot: Snapshot, agent_id: str, attributes: dict[str, Attribute]
 ) -> dict[str, frozenset[str]]:
-    """What an agent's export may never contain: other agents' ids, group ids
-    and group names (a group named like an attribute is left out: it cannot be
-    told apart from the attribute)."""
+    """What an agent's export may never contain: other agents' ids, group ids,
+    the ids of group assignments and group names (a group named like an
+    attribute is left out: it cannot be told apart from the attribute)."""
     conn = snapshot.conn
     agents: set[str] = set()
     for table, columns in snapshot.relations.items():
@@ -244,6 +288,14 @@ def forbidden_for(
                 }
     groups: set[str] = set()
     group_names: set[str] = set()
+    parents: set[str] = set()
+    if "parent_assignment_id" in snapshot.columns("marts.coaching_assignments"):
+        parents = {
+            p
+            for (p,) in conn.execute(
+                "select distinct parent_assignment_id from marts.coaching_assignments"
+            ).fetchall()
+        }
     for table in ("marts.coaching_assignments", "marts.coaching_groups"):
         if "group_id" in snapshot.columns(table):
             groups |= {
@@ -259,6 +311,7 @@ def forbidden_for(
     return {
         "agent id": frozenset(a for a in agents if a and a != agent_id),
         "group id": frozenset(g for g in groups if g),
+        "group assignment id": frozenset(p for p in parents if p),
         "group name": frozenset(
             n for n in group_names if n and n.strip().casefold() not in attribute_words
         ),

@@ -26,6 +26,7 @@ LABELS = {
     "agent_id": "Agent ID",
     "agent_name": "Agent",
     "team": "Team",
+    "experience_level": "Experience level",
     "assigned_date": "Assigned",
     "follow_up_date": "Follow-up",
     "attribute_ids": "Attributes",
@@ -81,6 +82,15 @@ LABELS = {
     "compliance_flags_n": "Compliance flags",
     "baseline_score": "Baseline score",
     "evidence": "Evidence",
+    "occurred_date": "Date",
+    "written_by": "Written by",
+    "note": "Note",
+    "tab": "Tab",
+    "review_status": "Review status",
+    "dispute_rounds": "Dispute rounds",
+    "disputed_attributes": "Disputed attributes",
+    "last_event_at": "Last event",
+    "resolution_hours": "Hours to resolve",
 }
 
 # Columns that hold a trend value (spike, dip, flat, insufficient_data).

@@ -2,7 +2,7 @@
 and the ``reports/supervisor_reports`` asset call.
 
 :func:`export_reports` checks every option against the snapshot (an unknown
-team, agent or attribute is a :class:`FilterError` that lists the known
+team, agent, attribute or experience level is a :class:`FilterError` that lists the known
 ones), loads the reports, and writes each under
 ``exports/<as_of>/<folder named after its filters>/`` with its
 ``filters.json``. Every file is written to a temporary name and renamed, so
@@ -151,6 +151,7 @@ def export_reports(
     follow_up_date: date | None = None,
     attribute_ids: Iterable[str] = (),
     agent_ids: Iterable[str] = (),
+    experience_levels: Iterable[str] = (),
     generated_at: datetime | None = None,
 ) -> list[Path]:
     """Write reports from the serving snapshot under ``exports/<as_of>/``:
@@ -158,10 +159,13 @@ def export_reports(
     neither the center's report and one per team. ``as_of`` defaults to the
     date the snapshot describes. Returns the paths written."""
     teams, attribute_ids, agent_ids = distinct(teams), distinct(attribute_ids), distinct(agent_ids)
+    experience_levels = distinct(experience_levels)
     if teams and agent is not None:
         raise FilterError("give either --team or --agent, not both")
     if agent is not None and agent_ids:
         raise FilterError("--agents-filter is for supervisor reports: --agent is one agent")
+    if agent is not None and experience_levels:
+        raise FilterError("--experience-level is for supervisor reports: --agent is one agent")
     _check_formats(formats)
     with open_snapshot(serving_file) as conn:
         snapshot = Snapshot(conn)
@@ -185,9 +189,16 @@ def export_reports(
                 follow_up_date=follow_up_date,
                 attribute_ids=attribute_ids,
                 agent_ids=agent_ids,
+                experience_levels=experience_levels,
             )
             check_known("--team", list(teams), "teams", snapshot.teams())
             check_known("--agents-filter", list(agent_ids), "agents", snapshot.agents())
+            check_known(
+                "--experience-level",
+                list(experience_levels),
+                "experience levels",
+                snapshot.experience_levels(),
+            )
             reports = []
             if not teams:
                 reports.append(load_supervisor_report(snapshot, filters, "center"))

@@ -40,6 +40,7 @@ class ReportFilters:
     attribute_ids: tuple[str, ...] = ()
     agent_ids: tuple[str, ...] = ()
     team: str | None = None
+    experience_levels: tuple[str, ...] = ()
 
     def describe(self) -> list[tuple[str, str]]:
         if self.follow_up_date is not None:
@@ -55,6 +56,7 @@ class ReportFilters:
             ("Team", self.team or "all"),
             ("Attributes", ", ".join(self.attribute_ids) or "all"),
             ("Agents", ", ".join(self.agent_ids) or "all"),
+            ("Experience levels", ", ".join(self.experience_levels) or "all"),
         ]
 
 
@@ -84,6 +86,7 @@ def monitor_filters(
     attribute_ids: Iterable[str] = (),
     agent_ids: Iterable[str] = (),
     team: str | None = None,
+    experience_levels: Iterable[str] = (),
 ) -> ReportFilters:
     """The supervisor report's filters, with the monitor's defaults: with no
     date filter, assignments made in the last 7 days (D-6 .. D); with one end
@@ -105,6 +108,7 @@ def monitor_filters(
         attribute_ids=distinct(attribute_ids),
         agent_ids=distinct(agent_ids),
         team=team,
+        experience_levels=distinct(experience_levels),
     )
 
 
@@ -133,7 +137,8 @@ def distinct(values: Iterable[str]) -> tuple[str, ...]:
 
 def assignment_conditions(filters: ReportFilters, alias: str) -> tuple[str, list[Any]]:
     """SQL conditions on an assignment relation (``assigned_date``,
-    ``follow_up_date``, ``attribute_ids``, ``agent_id``, ``team``)."""
+    ``follow_up_date``, ``attribute_ids``, ``agent_id``, ``team``,
+    ``experience_level``)."""
     clauses, params = ["true"], []
     if filters.assigned_from is not None:
         clauses.append(f"{alias}.assigned_date >= ?::date")
@@ -153,6 +158,9 @@ def assignment_conditions(filters: ReportFilters, alias: str) -> tuple[str, list
     if filters.team is not None:
         clauses.append(f"{alias}.team = ?")
         params.append(filters.team)
+    if filters.experience_levels:
+        clauses.append(f"list_contains(?::varchar[], {alias}.experience_level)")
+        params.append(list(filters.experience_levels))
     return " and ".join(clauses), params
 
 
@@ -176,6 +184,7 @@ def filters_record(kind: ReportKind, filters: ReportFilters, agent: str | None =
     }
     if kind != "agent":  # an agent export names no other agent
         record["agent_ids"] = list(filters.agent_ids)
+        record["experience_levels"] = list(filters.experience_levels)
     return record
 
 
@@ -212,6 +221,8 @@ def _filter_parts(kind: ReportKind, filters: ReportFilters) -> list[tuple[str, l
         parts.append(("attribute", list(filters.attribute_ids)))
     if filters.agent_ids and kind != "agent":
         parts.append(("agents", list(filters.agent_ids)))
+    if filters.experience_levels and kind != "agent":
+        parts.append(("experience", list(filters.experience_levels)))
     return parts
 
 

@@ -7,7 +7,7 @@ monitor's rows, evidence as quotes); the templates hold all markup. One
 self-contained file: inline CSS and SVG, no script, and a
 Content-Security-Policy that forbids every fetch."""
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
@@ -16,6 +16,7 @@ from typing import Any
 import polars as pl
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
+from assets.reports.agent import REVIEW_TABS
 from assets.reports.charts import chart_layout
 from assets.reports.columns import (
     TREND_COLUMNS,
@@ -118,18 +119,56 @@ def monitor_rows(report: Report) -> list[dict[str, Any]]:
     ]
 
 
+def grouped(
+    frame: pl.DataFrame,
+    name: str,
+    by: str,
+    heading: Callable[[dict[str, Any]], str],
+    drop: Sequence[str],
+) -> list[tuple[str, TableView]]:
+    """``frame`` as one table per value of ``by``, in the frame's order,
+    headed by ``heading`` of the group's first row."""
+    return [
+        (heading(rows.row(0, named=True)), table_view(rows, name, drop=(by, *drop)))
+        for _, rows in frame.group_by(by, maintain_order=True)
+    ]
+
+
+def _agent_heading(row: dict[str, Any]) -> str:
+    heading = agent_label(row["agent_name"], str(row["agent_id"]))
+    return heading + (f" · {row['team']}" if row.get("team") else "")
+
+
 def progress_groups(report: Report) -> list[tuple[str, TableView]]:
     """The progress table, one heading per agent."""
-    progress = report.table("progress").frame
-    groups = []
-    for (agent_id,), rows in progress.group_by("agent_id", maintain_order=True):
-        first = rows.row(0, named=True)
-        heading = agent_label(first["agent_name"], str(agent_id))
-        if first["team"]:
-            heading += f" · {first['team']}"
-        drop = ("agent_id", "agent_name", "team", "attribute_id")
-        groups.append((heading, table_view(rows, "progress", drop=drop)))
-    return groups
+    return grouped(
+        report.table("progress").frame,
+        "progress",
+        "agent_id",
+        _agent_heading,
+        ("agent_name", "team", "attribute_id"),
+    )
+
+
+def note_groups(report: Report) -> list[tuple[str, TableView]]:
+    """The notes, one heading per assignment: its name and its agent."""
+    return grouped(
+        report.table("notes").frame,
+        "notes",
+        "assignment_id",
+        lambda row: f"{row['name'] or row['assignment_id']} · {_agent_heading(row)}",
+        ("name", "agent_id", "agent_name"),
+    )
+
+
+def review_tabs(report: Report) -> list[tuple[str, TableView]]:
+    """The agent's review table, one heading per tab of the review screen,
+    every tab shown even when empty."""
+    frame = report.table("review").frame
+    return [
+        (heading, table_view(frame.filter(pl.col("tab") == tab), "review", drop=("tab",)))
+        for tab, heading in REVIEW_TABS
+    ]
 
 
 def signed(value: float | None) -> str:
@@ -164,6 +203,8 @@ def render_html(report: Report, generated_at: datetime) -> str:
             chart_layout=chart_layout,
             monitor_rows=monitor_rows,
             progress_groups=progress_groups,
+            note_groups=note_groups,
+            review_tabs=review_tabs,
             evidence_items=evidence_items,
         )
     )

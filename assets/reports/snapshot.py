@@ -121,6 +121,16 @@ class Snapshot:
         rows = self.conn.execute(" union ".join(sources) + " order by team", params).fetchall()
         return [team for (team,) in rows]
 
+    def experience_levels(self) -> list[str]:
+        """Every experience level of the Coaching Monitor's agents."""
+        if "experience_level" not in self.columns("marts.coaching_monitor"):
+            return []
+        rows = self.conn.execute(
+            "select distinct experience_level from marts.coaching_monitor "
+            "where experience_level is not null order by 1"
+        ).fetchall()
+        return [level for (level,) in rows]
+
     def agents(self) -> list[str]:
         """Every agent id the snapshot knows (scores, assignments, the log)."""
         sources = [

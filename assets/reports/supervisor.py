@@ -1,6 +1,7 @@
 """The supervisor report of the whole center or of one team: the Coaching
 Monitor rows its filters keep, the agents' progress by attribute, the
-spike/dip summary and the daily score around each coached attribute.
+spike/dip summary, the meeting notes on each assignment and the daily score
+around each coached attribute.
 
 A section is a query here (a :class:`Table` in the report) and a block of
 ``templates/supervisor.html.j2``; the CSV file and the XLSX sheet follow from
@@ -28,6 +29,7 @@ MONITOR_COLUMNS = (
     "agent_id",
     "agent_name",
     "team",
+    "experience_level",
     "assigned_date",
     "follow_up_date",
     "attribute_ids",
@@ -97,6 +99,11 @@ def load_supervisor_report(
             order by progress.agent_id, progress.assignment_id, progress.attribute_id""",
         [monitor["assignment_id"].to_list(), *attribute_params],
     )
+    notes = (
+        (Table("notes", "Notes", assignment_notes(snapshot, monitor)),)
+        if snapshot.has("marts.assignment_notes")
+        else ()
+    )
     attributes = snapshot.attributes()
     items = charts(
         snapshot, attributes, coached(monitor.to_dicts(), filters), progress, filters.as_of
@@ -118,9 +125,25 @@ def load_supervisor_report(
             trend_summary(progress, monitor),
             Table("monitor", "Coaching Monitor", monitor),
             Table("progress", "Progress by attribute", progress),
+            *notes,
             daily_table(items, with_agent=True),
         ),
         charts=items,
+    )
+
+
+def assignment_notes(snapshot: Snapshot, monitor: pl.DataFrame) -> pl.DataFrame:
+    """The meeting notes on the monitor's rows, in the monitor's order, each
+    note by date; ``assignment_notes`` keys them by the agent-facing id."""
+    return snapshot.frame(
+        """select m.assignment_id, m.name, m.agent_id, m.agent_name,
+                  n.occurred_date, n.actor_id as written_by, n.note
+           from marts.assignment_notes as n
+           join marts.coaching_assignments as c on c.agent_assignment_id = n.assignment_id
+           join marts.coaching_monitor as m on m.assignment_id = c.assignment_id
+           where list_contains(?::varchar[], m.assignment_id)
+           order by m.assigned_date, m.agent_id, m.assignment_id, n.occurred_at, n.note_id""",
+        [monitor["assignment_id"].to_list()],
     )
 
 

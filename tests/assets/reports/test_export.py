@@ -2,7 +2,9 @@
 filters, several teams, and every bad input as one line with a non-zero exit
 and no traceback, writing nothing."""
 
+import csv
 import ctypes
+import json
 import os
 import re
 import subprocess
@@ -58,9 +60,31 @@ def test_coachwh_export_prints_the_paths_it_wrote(cli: Invoke, tmp_path: Path) -
     assert result.exit_code == 0, result.output
     written = result.stdout.split()
     folder = tmp_path / "exports" / "2024-03-20" / "team-north--attribute-empathy+greeting"
-    tables = ("trend_summary", "monitor", "progress", "daily_scores")
+    tables = ("trend_summary", "monitor", "progress", "notes", "daily_scores")
     assert written == [str(folder / f"{t}.csv") for t in tables] + [str(folder / "filters.json")]
     assert "asg-4" in (folder / "monitor.csv").read_text()
+
+
+def test_coachwh_export_by_experience_level(cli: Invoke, tmp_path: Path) -> None:
+    # marts_examples: agt-01 and agt-03 are junior, agt-02 senior, agt-04 has none.
+    # The default range keeps asg-1, asg-4 (agt-01) and asg-3:agt-03 of them.
+    result = cli("--experience-level", "junior", "--format", "csv")
+    assert result.exit_code == 0, result.output
+    day = tmp_path / "exports" / "2024-03-20"
+    folder = day / "center--experience-junior"
+    with (folder / "monitor.csv").open() as f:
+        rows = list(csv.DictReader(f))
+    assert {r["assignment_id"] for r in rows} == {"asg-1", "asg-3:agt-03", "asg-4"}
+    assert {r["experience_level"] for r in rows} == {"junior"}
+    assert json.loads((folder / "filters.json").read_text())["experience_levels"] == ["junior"]
+    # Repeated or comma-separated, the same folder: both levels.
+    for args in (
+        ("--experience-level", "senior,junior"),
+        ("--experience-level", "junior", "--experience-level", "senior"),
+    ):
+        result = cli(*args, "--format", "csv")
+        assert result.exit_code == 0, result.output
+    assert (day / "center--experience-junior+senior" / "monitor.csv").is_file()
 
 
 def test_coachwh_export_of_one_agent(cli: Invoke, tmp_path: Path) -> None:
@@ -153,6 +177,15 @@ def test_a_filtered_export_never_overwrites_an_unfiltered_one(cli: Invoke, tmp_p
         (
             ("--format", "pdf"),
             "error: unknown --format pdf: choose from html, xlsx, csv",
+        ),
+        (
+            ("--experience-level", "junior,expert"),
+            "error: unknown --experience-level 'expert'; "
+            "the snapshot's experience levels: junior, senior",
+        ),
+        (
+            ("--agent", "agt-01", "--experience-level", "junior"),
+            "error: --experience-level is for supervisor reports: --agent is one agent",
         ),
     ],
 )
@@ -277,28 +310,17 @@ def test_the_weekly_schedule_runs_the_reports_job(tmp_path: Path, dbt_manifest: 
 
 
 @pytest.mark.slow
-def test_reports_of_a_real_demo(tmp_path: Path) -> None:
-    env = {**os.environ, "COACHWH_HOME": str(tmp_path)}
-    for name in ("LANDING", "WAREHOUSE", "SERVING", "EXPORTS", "AS_OF"):
-        env.pop(f"COACHWH_{name}", None)
-    result = subprocess.run(
-        [Path(sys.executable).parent / "coachwh", "demo", "--agents", "12", "--days", "21"],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    printed = result.stdout.split("\nreports (", 1)[1].splitlines()[1:]
+def test_reports_of_a_real_demo(demo_home: tuple[Path, str], tmp_path: Path) -> None:
+    home, output = demo_home
+    printed = output.split("\nreports (", 1)[1].splitlines()[1:]
     paths = [Path(line.strip()) for line in printed if line.strip()]
     assert paths and all(p.is_file() for p in paths)
     # The demo's range is the sample's days, not the default week: its folder says so.
     center = [p for p in paths if p.parent.name.startswith("center--assigned-")]
     assert {p.name for p in center} >= {"coaching-report.html", "filters.json"}
 
-    serving_file = tmp_path / "serving" / "warehouse.duckdb"
-    with duckdb.connect(str(tmp_path / "warehouse.duckdb"), read_only=True) as conn:
+    serving_file = home / "serving" / "warehouse.duckdb"
+    with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as conn:
         marts = dict(
             conn.execute(
                 "select table_name, estimated_size from duckdb_tables() where schema_name = 'marts'"

@@ -27,6 +27,7 @@ def test_a_report_per_team_and_one_for_the_center(center_files: dict[str, Path])
         "coaching-report.xlsx",
         "monitor.csv",
         "progress.csv",
+        "notes.csv",
         "trend_summary.csv",
         "daily_scores.csv",
         "filters.json",
@@ -95,6 +96,7 @@ def test_the_workbook_has_a_formatted_sheet_per_table(center_files: dict[str, Pa
         "Trend summary",
         "Coaching Monitor",
         "Progress by attribute",
+        "Notes",
         "Daily scores",
     ]
     assert workbook.properties.created == datetime(2024, 3, 20)
@@ -102,7 +104,7 @@ def test_the_workbook_has_a_formatted_sheet_per_table(center_files: dict[str, Pa
     assert [c.value for c in monitor[1]] == [label(c) for c in MONITOR_COLUMNS]
     assert monitor.max_row == 1 + len(DEFAULT_RANGE)
     assert monitor.freeze_panes == "A2"
-    assert monitor.auto_filter.ref == f"A1:Q{1 + len(DEFAULT_RANGE)}"
+    assert monitor.auto_filter.ref == f"A1:R{1 + len(DEFAULT_RANGE)}"
     header = {c.value: c.column for c in monitor[1]}
     assigned = monitor.cell(row=2, column=header["Assigned"])
     assert assigned.value == datetime(2024, 3, 14) and assigned.number_format == "yyyy-mm-dd"

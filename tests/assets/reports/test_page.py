@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from browser import VIEWPORT, evaluate, load, monitor_overflow, page_errors, page_session
+from marts_examples import agent_facing_id
 from report_examples import publish
 
 from assets.reports.charts import LEFT, PLOT_W
@@ -37,8 +38,8 @@ def test_the_html_is_self_contained(center_files: dict[str, Path]) -> None:
 def test_the_page_escapes_what_the_data_says(tmp_path: Path) -> None:
     serving_file = publish(
         tmp_path,
-        """update marts.agent_assignments set feedback = '<b>Bold</b> & "quoted"'
-           where assignment_id = 'asg-1'""",
+        f"""update marts.agent_assignments set feedback = '<b>Bold</b> & "quoted"'
+           where assignment_id = '{agent_facing_id("asg-1")}'""",
         "update marts.coaching_monitor set name = '<i>Mine</i>' where assignment_id = 'asg-1'",
     )
     paths = export_reports(serving_file, tmp_path / "exports", formats=["html"])

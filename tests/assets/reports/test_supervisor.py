@@ -1,6 +1,7 @@
 """The supervisor report: its filters and their defaults, the folder named
 after them, and what the report holds."""
 
+import re
 from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
@@ -8,7 +9,7 @@ from typing import Any
 
 import duckdb
 import pytest
-from marts_examples import ASSIGNMENTS
+from marts_examples import ASSIGNMENTS, SUPERVISOR
 from report_examples import DEFAULT_RANGE, D, expected_points
 
 from assets.reports.errors import FilterError
@@ -84,6 +85,46 @@ def test_team_and_agent_filters(serving_file: Path) -> None:
     assert _assignments(north) == {"asg-1", "asg-4"}
     assert set(north.table("monitor").frame["team"]) == {"north"}
     assert _assignments(_report(serving_file, agent_ids=["agt-04"])) == {"asg-3:agt-04"}
+
+
+def test_an_experience_level_filter(serving_file: Path) -> None:
+    # agt-01, agt-03 junior; agt-02 senior; agt-04 none (marts_examples EXPERIENCE).
+    assert _assignments(_report(serving_file, experience_levels=["junior"])) == {
+        "asg-1",
+        "asg-3:agt-03",
+        "asg-4",
+    }
+    # agt-02's only assignment, asg-2 (03-10), is before the default range.
+    assert _assignments(_report(serving_file, experience_levels=["senior"])) == set()
+    assert _assignments(_report(serving_file, experience_levels=["senior"], follow_up_date=D)) == {
+        "asg-2"
+    }
+    both = _report(serving_file, experience_levels=["senior", "junior"], follow_up_date=D)
+    assert _assignments(both) == {"asg-1", "asg-2", "asg-5"}
+    assert report_folder("center", monitor_filters(D, experience_levels=["senior", "junior"])) == (
+        "center--experience-junior+senior"
+    )
+
+
+def test_the_supervisor_report_has_the_notes_of_its_assignments(serving_file: Path) -> None:
+    notes = _report(serving_file).table("notes").frame
+    # The default range keeps asg-1, asg-3:* and asg-4 (none on asg-4); n-3 is
+    # on asg-5, out of range. The group's note n-1 is on both members' rows;
+    # the writer is as recorded, agt-04 for its own note.
+    assert [(r["assignment_id"], r["written_by"], r["note"]) for r in notes.to_dicts()] == [
+        ("asg-1", SUPERVISOR, "Good progress on empathy"),
+        ("asg-3:agt-03", SUPERVISOR, "Walked through the disclosure script"),
+        ("asg-3:agt-04", SUPERVISOR, "Walked through the disclosure script"),
+        ("asg-3:agt-04", "agt-04", "I read the script aloud before each call"),
+    ]
+    assert [d.isoformat() for d in notes["occurred_date"]] == [
+        "2024-03-16",
+        "2024-03-18",
+        "2024-03-18",
+        "2024-03-19",
+    ]
+    north = _report(serving_file, "team", team="north").table("notes").frame
+    assert north["note"].to_list() == ["Good progress on empathy"]
 
 
 # ---------------------------------------------------------------------------
@@ -181,6 +222,23 @@ def test_filters_json_holds_every_filter() -> None:
         "follow_up_date": None,
         "attribute_ids": [],
         "agent_ids": ["agt-01"],
+        "experience_levels": [],
     }
     # An agent's own export names no other agent: no agents filter in it.
     assert "agent_ids" not in filters_record("agent", agent_filters(D), "agt-01")
+    assert "experience_levels" not in filters_record("agent", agent_filters(D), "agt-01")
+
+
+def test_the_supervisor_page_lists_the_notes_by_assignment(center_files: dict[str, Path]) -> None:
+    page = center_files["2024-03-20/center/coaching-report.html"].read_text()
+    section = page.split('<section id="notes">', 1)[1].split("</section>", 1)[0]
+    assert re.findall(r"<h3>(.*?)</h3>", section) == [
+        "Empathy - Ann Lee · Ann Lee (agt-01)",
+        "Compliance crew: coaching · Cy Diaz (agt-03)",
+        "Compliance crew: coaching · Dee Fox (agt-04)",
+    ]
+    # agt-04's share holds both of its notes, in date order.
+    last = section.rsplit("<h3>", 1)[1]
+    assert last.index("Walked through the disclosure script") < last.index(
+        "I read the script aloud before each call"
+    )
