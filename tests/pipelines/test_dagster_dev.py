@@ -18,7 +18,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from chromium import chromium
+from browser import chromium_binary
 from coachwh_process import COACHWH, coachwh, environment
 
 LOCATION = "coaching_warehouse"
@@ -127,7 +127,7 @@ def test_the_asset_page_opens_with_no_first_visit_dialog(
     page = f"http://127.0.0.1:{dev_server.port}/assets/marts/coaching_monitor"
     dom = subprocess.run(
         [
-            chromium(),
+            chromium_binary(),
             "--headless",
             "--no-sandbox",
             "--disable-gpu",
