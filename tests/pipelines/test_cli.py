@@ -181,21 +181,6 @@ def test_status_lists_rejected_links_and_the_entries_the_landing_zone_ignores(
     ]
 
 
-def test_an_exports_folder_under_a_regular_file_is_one_line_naming_it(
-    demo_home, tmp_path: Path
-) -> None:
-    home, _ = demo_home
-    a_file = tmp_path / "notes.txt"
-    a_file.write_text("a regular file\n")
-    result = coachwh(home, "--exports", str(a_file / "exports"), "export", "--format", "csv")
-    assert result.returncode == 1 and "Traceback" not in result.stdout + result.stderr
-    (line,) = result.stderr.splitlines()
-    assert line.startswith(f"error: cannot write {a_file / 'exports'}")
-    assert line.endswith(
-        f"; --exports={a_file / 'exports'} must be a folder this user can write to"
-    )
-
-
 def test_the_daemon_does_not_repeat_the_coaching_run_of_a_cli_run(
     demo_home, dbt_manifest: Path
 ) -> None:
