@@ -9,7 +9,7 @@ import numpy as np
 import polars as pl
 
 from pipelines.sample.auto_qa import Scores
-from pipelines.sample.clock import DAY_S, HOUR_S, Clock, later, strings, timestamps
+from pipelines.sample.clock import DAY_S, HOUR_S, Clock, id_prefix, later, strings, timestamps
 from pipelines.sample.coaching_plan import ACCEPTED, DISPUTED
 from pipelines.sample.interactions import Calls
 from pipelines.sample.roster import QA_ANALYSTS, World
@@ -243,13 +243,14 @@ def review(
         .sort("occurred_at", "evaluation", "step")
         .select(
             pl.concat_str(
-                pl.lit("rv-"),
+                pl.lit(id_prefix("rv", world.site)),
                 pl.col("evaluation").cast(pl.String).str.zfill(width),
                 pl.lit("-"),
                 pl.col("step").cast(pl.String),
             ).alias("event_id"),
             pl.concat_str(
-                pl.lit("eval-"), pl.col("evaluation").cast(pl.String).str.zfill(width)
+                pl.lit(id_prefix("eval", world.site)),
+                pl.col("evaluation").cast(pl.String).str.zfill(width),
             ).alias("evaluation_id"),
             "event_type",
             "actor_id",
@@ -302,14 +303,14 @@ def evaluations_frame(
             "evaluation": evaluation,
             "attribute": attribute,
             "event_id": (
-                "ev-"
+                id_prefix("ev", world.site)
                 + numbers
                 + "-"
                 + pl.Series(attribute + 1).cast(pl.String)
                 + "-v"
                 + pl.Series(version).cast(pl.String)
             ),
-            "evaluation_id": "eval-" + numbers,
+            "evaluation_id": id_prefix("eval", world.site) + numbers,
             "interaction_id": calls.ids(call),
             "agent_id": pl.Series(world.agent_ids).gather(calls.agent[call]),
             "evaluator_id": pl.Series(world.evaluator_ids).gather(audits.evaluator[evaluation]),

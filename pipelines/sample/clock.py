@@ -77,6 +77,12 @@ def strings(values: np.ndarray) -> pl.Series:
     return pl.Series(values.tolist(), dtype=pl.String)
 
 
+def id_prefix(kind: str, site: str) -> str:
+    """The start of an id: ``kind-``, or ``kind-site-`` when the sample is one
+    site of a center simulated site by site (ids stay unique across sites)."""
+    return f"{kind}-{site}-" if site else f"{kind}-"
+
+
 def ids(prefix: str, numbers: np.ndarray, width: int) -> pl.Series:
     return pl.select(
         pl.concat_str(pl.lit(prefix), pl.lit(pl.Series(numbers)).cast(pl.String).str.zfill(width))

@@ -15,7 +15,7 @@ import polars as pl
 
 from pipelines.sample.audits import CoachingAudit
 from pipelines.sample.auto_qa import Scores
-from pipelines.sample.clock import HOUR_S, Clock, iso, later
+from pipelines.sample.clock import HOUR_S, Clock, id_prefix, iso, later
 from pipelines.sample.coaching_plan import ALL, NONE, OUTSIDE, TEAMMATE, Assignment, Group, Plan
 from pipelines.sample.interactions import Calls
 from pipelines.sample.roster import World, scored_areas
@@ -151,8 +151,9 @@ def coaching_audits(
 class _CoachingLog:
     """Collects coaching-app events; event ids follow time order."""
 
-    def __init__(self, clock: Clock) -> None:
+    def __init__(self, clock: Clock, site: str) -> None:
         self.clock = clock
+        self.id_start = id_prefix("ce", site)
         self.events: list[tuple[int, int, dict[str, Any]]] = []
 
     def add(self, at: int, event_type: str, actor_id: str, **fields: Any) -> bool:
@@ -167,7 +168,7 @@ class _CoachingLog:
         rows = []
         for number, (at, _, event) in enumerate(sorted(self.events, key=lambda x: x[:2]), 1):
             fields = {k: v for k, v in event.items() if v is not None}
-            line = {"event_id": f"ce-{number:06d}", "occurred_at": iso(at)} | fields
+            line = {"event_id": f"{self.id_start}{number:06d}", "occurred_at": iso(at)} | fields
             text = json.dumps(line, separators=(",", ":"))
             rows.append({"day": int(self.clock.day_of(at)), "json": text})
         return pl.DataFrame(rows, schema={"day": pl.Int64, "json": pl.String})
@@ -181,7 +182,7 @@ def coaching_events(
     items: list[Items],
     rng: np.random.Generator,
 ) -> pl.DataFrame:
-    log = _CoachingLog(clock)
+    log = _CoachingLog(clock, world.site)
     ids = lookup.calls.id_list
 
     def names(areas: list[int]) -> list[str]:

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from pipelines.sample.clock import DAY_S, HOUR_S, Clock, later
+from pipelines.sample.clock import DAY_S, HOUR_S, Clock, id_prefix, later
 from pipelines.sample.roster import World, scored_areas, team_queues
 from pipelines.sample.scorecard import ATTRIBUTES, COACHABLE, SCORED, TARGETS
 
@@ -170,10 +170,10 @@ def plan_coaching(world: World, clock: Clock, rng: np.random.Generator) -> Plan:
         assignments, key=lambda s: (s.day, s.group is not None, s.agents[0], s.assigned_at)
     )
     for number, assignment in enumerate(plan.assignments, start=1):
-        assignment.assignment_id = f"asg-{number:04d}"
+        assignment.assignment_id = f"{id_prefix('asg', world.site)}{number:04d}"
     all_groups = [s.group for s in plan.assignments if s.group] + plan.pending_groups
     for number, group in enumerate(all_groups, start=1):
-        group.group_id = f"grp-{number:03d}"
+        group.group_id = f"{id_prefix('grp', world.site)}{number:03d}"
     _add_effects(plan, world, clock, gaps, rng)
     return plan
 

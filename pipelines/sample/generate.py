@@ -45,12 +45,16 @@ def generate_sample(
     start: date | None = None,
     seed: int = 7,
     interactions_per_day: float = DAILY_INTERACTIONS,
+    site: str = "",
     progress: Callable[[str], None] | None = None,
 ) -> SampleSummary:
     """Write a seeded sample of every stream into ``landing``, one file per day.
 
     ``start`` defaults to the day that makes the last generated day today.
     ``interactions_per_day`` is the mean per agent on a weekday.
+    ``site`` simulates one site of a center built site by site: the site is
+    in every id and file name, so several sites' samples share one landing
+    zone without a clash. Empty (the default) for a single-site center.
     ``progress`` receives a line as the simulation starts, then one per file.
     Files of the same names already in ``landing`` are replaced.
     """
@@ -66,7 +70,7 @@ def generate_sample(
     if progress is not None:
         progress(f"simulating {agents:,} agents over {days} days from {start.isoformat()}")
     clock = Clock(start, days)
-    world = build_world(agents, clock, rngs[0])
+    world = build_world(agents, clock, rngs[0], site)
     plan = plan_coaching(world, clock, rngs[1])
     calls = generate_interactions(world, clock, rngs[2], interactions_per_day)
     scores = score_interactions(world, clock, calls, plan, rngs[3])
@@ -78,7 +82,7 @@ def generate_sample(
     reviews, reevaluations = review(world, clock, calls, audits, rngs[6])
     coaching = coaching_events(world, clock, lookup, plan, items, rngs[7])
 
-    writer = LandingWriter(Path(landing), clock, progress)
+    writer = LandingWriter(Path(landing), clock, progress, site)
     writer.add_json_days("agents", roster_frame(world, clock), by="updated_at")
     writer.add_json_days("attributes", scorecard_frame(clock), by="updated_at")
     writer.add_call_days(world, calls, scores)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
-from pipelines.sample.clock import DAY_S, HOUR_S, Clock, ids
+from pipelines.sample.clock import DAY_S, HOUR_S, Clock, id_prefix, ids
 from pipelines.sample.roster import PRIMARY_QUEUE_SHARE, World, team_queues
 from pipelines.sample.scorecard import QUEUES
 
@@ -33,6 +33,7 @@ class Calls:
     topic: np.ndarray  # index into TOPICS
     intent: np.ndarray  # index into INTENTS; its length for none
     id_width: int
+    id_start: str  # "int-", with the site when there is one
 
     def __len__(self) -> int:
         return len(self.agent)
@@ -41,10 +42,10 @@ class Calls:
         return np.searchsorted(self.day, np.arange(days + 1))
 
     def ids(self, rows: np.ndarray) -> pl.Series:
-        return ids("int-", np.asarray(rows) + 1, self.id_width)
+        return ids(self.id_start, np.asarray(rows) + 1, self.id_width)
 
     def id_list(self, rows: list[int]) -> list[str]:
-        return [f"int-{row + 1:0{self.id_width}d}" for row in rows]
+        return [f"{self.id_start}{row + 1:0{self.id_width}d}" for row in rows]
 
 
 def generate_interactions(
@@ -95,4 +96,5 @@ def generate_interactions(
         topic=topic,
         intent=intent,
         id_width=max(8, len(str(m))),
+        id_start=id_prefix("int", world.site),
     )

@@ -35,10 +35,13 @@ class SampleSummary:
 class LandingWriter:
     """Writes one file per stream per day, atomically, a few files at a time."""
 
-    def __init__(self, root: Path, clock: Clock, progress: Callable[[str], None] | None) -> None:
+    def __init__(
+        self, root: Path, clock: Clock, progress: Callable[[str], None] | None, site: str = ""
+    ) -> None:
         self.root = root
         self.clock = clock
         self.progress = progress
+        self.site_tag = f"-{site}" if site else ""
         self.jobs: list[tuple[str, int, Callable[[], int]]] = []
 
     def add_json_days(self, stream: str, frame: pl.DataFrame, by: str) -> None:
@@ -89,7 +92,7 @@ class LandingWriter:
                     )
 
     def _add(self, stream: str, day: int, suffix: str, write: Callable[[Path], int]) -> None:
-        path = self.root / stream / f"{self.clock.iso_day(day)}{suffix}"
+        path = self.root / stream / f"{self.clock.iso_day(day)}{self.site_tag}{suffix}"
         self.jobs.append((stream, day, lambda: write(path)))
 
     def run(self) -> SampleSummary:

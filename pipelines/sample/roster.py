@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from pipelines.sample.clock import Clock, timestamps
+from pipelines.sample.clock import Clock, id_prefix, timestamps
 from pipelines.sample.scorecard import ATTRIBUTES, COMPLIANCE, QUEUES, SCORED, TARGETS
 
 SKILL_ABOVE_TARGET = 5.0  # the average agent scores this far above each target
@@ -47,6 +47,7 @@ class World:
     evaluator_ids: list[str]  # supervisors, then QA analysts
     evaluator_bias: np.ndarray
     id_width: int
+    site: str  # "" for a single-site center; else in every id
     mover: int | None  # an agent who changes team half-way
     mover_team: int
     mover_day: int
@@ -82,7 +83,7 @@ def scored_areas(team: int) -> tuple[np.ndarray, np.ndarray]:
     return first | second, first & second
 
 
-def build_world(n: int, clock: Clock, rng: np.random.Generator) -> World:
+def build_world(n: int, clock: Clock, rng: np.random.Generator, site: str = "") -> World:
     n_teams = 1 if n < 2 else max(2, round(n / 10))
     width = max(4, len(str(n)))
     team_width = max(2, len(str(n_teams)))
@@ -96,7 +97,7 @@ def build_world(n: int, clock: Clock, rng: np.random.Generator) -> World:
         + rng.normal(0.0, 5.0, (n, len(ATTRIBUTES)))
     )
     skill[:, COMPLIANCE] = 97.0 + rng.normal(0.0, 1.0, n)
-    supervisors = [f"sup-{t + 1:0{team_width}d}" for t in range(n_teams)]
+    supervisors = [f"{id_prefix('sup', site)}{t + 1:0{team_width}d}" for t in range(n_teams)]
     mover = int(rng.integers(n)) if n_teams >= 2 and clock.days >= 2 else None
     mover_team = int((team[mover] + 1) % n_teams) if mover is not None else 0
     # Someone is on holiday over the last week, when the sample is long
@@ -106,7 +107,7 @@ def build_world(n: int, clock: Clock, rng: np.random.Generator) -> World:
         int(rng.choice(stayers)) if clock.days >= 2 * AWAY_DAYS + 1 and len(stayers) >= 3 else None
     )
     return World(
-        agent_ids=[f"agt-{a + 1:0{width}d}" for a in range(n)],
+        agent_ids=[f"{id_prefix('agt', site)}{a + 1:0{width}d}" for a in range(n)],
         names=[
             f"{_FIRST_NAMES[f]} {_LAST_NAMES[s]}"
             for f, s in zip(
@@ -116,7 +117,7 @@ def build_world(n: int, clock: Clock, rng: np.random.Generator) -> World:
             )
         ],
         team=team,
-        team_ids=[f"team-{t + 1:0{team_width}d}" for t in range(n_teams)],
+        team_ids=[f"{id_prefix('team', site)}{t + 1:0{team_width}d}" for t in range(n_teams)],
         supervisor_ids=supervisors,
         experience=experience,
         shift_start_h=rng.integers(7, 12, n).astype(float),
@@ -126,6 +127,7 @@ def build_world(n: int, clock: Clock, rng: np.random.Generator) -> World:
         evaluator_ids=supervisors + list(QA_ANALYSTS),
         evaluator_bias=rng.normal(0.0, 2.0, n_teams + len(QA_ANALYSTS)),
         id_width=width,
+        site=site,
         mover=mover,
         mover_team=mover_team,
         mover_day=clock.days // 2,

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from sample_landing import Generated, contents, lines
+from sample_landing import Generated, Rows, contents, lines
 
 from models.streams import STREAMS
 from pipelines.sample import STREAM_NAMES, generate_sample
@@ -138,3 +138,33 @@ def test_refuses_an_empty_sample(tmp_path: Path) -> None:
         generate_sample(tmp_path, agents=0)
     with pytest.raises(ValueError, match="days"):
         generate_sample(tmp_path, days=0)
+
+
+def test_sites_share_a_landing_zone_without_a_clash(tmp_path: Path) -> None:
+    start = date(2026, 1, 5)
+    summaries = [
+        generate_sample(tmp_path, agents=12, days=10, start=start, seed=7, site=site)
+        for site in ("s1", "s2")
+    ]
+    rows = Rows(tmp_path)
+    # Each site's files are there under their own names: nothing was replaced.
+    for stream in STREAM_NAMES:
+        assert len(rows[stream]) == sum(s.rows[stream] for s in summaries), stream
+        names = [p.name for p in (tmp_path / stream).iterdir()]
+        assert {n.split(".")[0][10:] for n in names} == {"-s1", "-s2"}, stream
+    # The same seed draws the same center twice; only the ids tell the sites apart.
+    roster = {row["agent_id"]: row for row in rows["agents"]}
+    assert {a[:7] for a in roster} == {"agt-s1-", "agt-s2-"}
+    for stream in ("auto_qa_scores", "evaluations", "evaluation_reviews", "coaching_events"):
+        ids = [row["event_id"] for row in rows[stream]]
+        assert len(ids) == len(set(ids)), stream
+    interaction_ids = [row["interaction_id"] for row in rows["interactions"]]
+    assert len(interaction_ids) == len(set(interaction_ids))
+    # Every reference stays within its site.
+    for row in rows["interactions"]:
+        site = row["interaction_id"][4:7]
+        assert row["agent_id"].startswith(f"agt-{site}"), row
+        assert roster[row["agent_id"]]["team"].startswith(f"team-{site}"), row
+    for row in rows["coaching_events"]:
+        if row.get("assignment_id"):
+            assert row["assignment_id"][4:7] == row["event_id"][3:6], row
