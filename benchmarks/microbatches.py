@@ -130,9 +130,9 @@ def split_day(source: Path, day: date, slices: int) -> list[MicroBatch]:
 
 def move_day(source: Path, landing: Path, day: date) -> int:
     """Move every stream's files of ``day`` from ``source`` into the landing
-    zone (a day delivered whole); returns how many files moved."""
+    zone (a day delivered whole, of every site); returns how many files moved."""
     moved = 0
-    for path in source.glob(f"*/{day.isoformat()}.*"):
+    for path in source.glob(f"*/{day.isoformat()}[.-]*"):
         target = landing / path.parent.name / path.name
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.move(path, target)

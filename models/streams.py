@@ -157,6 +157,12 @@ class StreamContract:
         (key,) = keys
         return key
 
+    @property
+    def dedup_time(self) -> str | None:
+        times = {model.dedup_time for model in self.variants.values()}
+        (time,) = times
+        return time
+
     def validate(self, record: dict[str, Any]) -> StreamRecord:
         """Validate one decoded row as its JSON line; raises ``ValidationError``.
 

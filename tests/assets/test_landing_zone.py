@@ -251,6 +251,43 @@ def test_the_same_file_twice_and_the_same_event_in_two_files_change_nothing(land
     assert after == before
 
 
+def test_re_deliveries_at_both_ends_of_a_batchs_time_span_are_found(landing, conn) -> None:
+    # A batch's keys are looked up among the raw rows of its span of
+    # interaction_at (models.base.StreamRecord.dedup_time): its first and last
+    # times included, whatever lies between or outside.
+    at = {day: f"2026-{day}T10:00:00Z" for day in ("01-01", "03-01", "06-01", "12-01")}
+    for name, (event_id, day) in {
+        "a.jsonl": ("q1", "01-01"),
+        "b.jsonl": ("q2", "06-01"),
+        "c.jsonl": ("q3", "12-01"),
+    }.items():
+        write_lines(landing, "auto_qa_scores", name, [score(event_id, interaction_at=at[day])])
+    ingest_pending(conn, landing)
+    write_lines(
+        landing,
+        "auto_qa_scores",
+        "d.jsonl",
+        [
+            score("q3", interaction_at=at["12-01"]),
+            score("q4", interaction_at=at["03-01"]),
+            score("q1", interaction_at=at["01-01"]),
+            score("q5", interaction_at="2020-01-01T00:00:00Z", score=101),
+        ],
+    )
+    (result,) = ingest_pending(conn, landing)
+
+    assert (result.rows_ok, result.rows_duplicate, result.rows_rejected) == (1, 2, 1)
+    ids = conn.execute("select event_id from raw.auto_qa_scores order by event_id").fetchall()
+    assert ids == [("q1",), ("q2",), ("q3",), ("q4",)]
+
+
+def test_every_dedup_time_is_a_required_timestamp_of_its_stream() -> None:
+    for contract in STREAMS.values():
+        if contract.dedup_time is not None:
+            (column,) = [c for c in contract.columns if c.name == contract.dedup_time]
+            assert (column.sql_type, column.required) == ("TIMESTAMPTZ", True), contract.name
+
+
 def test_temporary_and_hidden_files_are_never_read(landing, conn) -> None:
     write_lines(landing, "auto_qa_scores", "a.jsonl.tmp", [score("q1")])
     write_lines(landing, "auto_qa_scores", ".a.jsonl", [score("q2")])
