@@ -28,7 +28,7 @@ import shutil
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import duckdb
@@ -100,7 +100,8 @@ def phase_seconds(timed: Timed) -> dict[str, float]:
 
 def ledger_rows(warehouse: Path) -> int:
     with duckdb.connect(str(warehouse), read_only=True) as conn:
-        (rows,) = conn.execute("select coalesce(sum(rows_total), 0) from ingest.file_ledger").fetchall()[0]
+        query = "select coalesce(sum(rows_total), 0) from ingest.file_ledger"
+        (rows,) = conn.execute(query).fetchall()[0]
     return int(rows)
 
 
