@@ -69,8 +69,7 @@ def generate_center(
             for stream, n in future.result().items():
                 rows[stream] = rows.get(stream, 0) + n
             print(
-                f"  site {done}/{len(sizes)} generated "
-                f"({time.perf_counter() - started:.0f}s)",
+                f"  site {done}/{len(sizes)} generated ({time.perf_counter() - started:.0f}s)",
                 flush=True,
             )
     print(
