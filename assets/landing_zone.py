@@ -144,8 +144,10 @@ def _first_failure(checks: list[tuple[str, str]]) -> str:
     return "case " + " ".join(f"when {cond} then '{name}'" for cond, name in checks) + " end"
 
 
-# A text that DuckDB's reader may have made of a JSON array, object or boolean:
-# such a file is read again line by line, where JSON types are seen exactly.
+# A text that DuckDB's reader may have made of a JSON array, object or boolean
+# (its text is itself a JSON array or object, or true/false): such a file is
+# read again line by line, where JSON types are seen exactly. A text that only
+# starts with a bracket ("[silence]") is not JSON, so it keeps the fast path.
 RECHECK = "!recheck"
 
 
@@ -169,7 +171,10 @@ def read_json_typed_sql(contract: StreamContract, path: Path) -> str:
             typed.append(f"{cast} as {name}")
         else:
             if column.sql_type == "VARCHAR":
-                suspect = f"{name}[1] in ('[', '{{') or {name} in ('true', 'false')"
+                suspect = (
+                    f"case when {name}[1] in ('[', '{{') then json_valid({name}) "
+                    f"else {name} in ('true', 'false') end"
+                )
                 failures.append((suspect, RECHECK))
             typed.append(name)
     return f"""

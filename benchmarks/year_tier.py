@@ -17,8 +17,8 @@ It prints the rows and rows per second of the ingest (the ledger's rows over
 the run's ``ingest`` phase), the build (the dbt and marks phases), each run's
 wall time and peak memory, the new day against the first run, and the disk
 used by the landing zone, the working file, dbt's partial parse and the
-serving snapshot. ``--keep`` leaves the home in place, so the steps can be
-rerun by hand with ``COACHWH_HOME=<home> coachwh run --as-of ...``.
+serving snapshot. ``--keep`` leaves the home in place; ``--reuse`` then
+times the two runs again on the same files, without generating them anew.
 """
 
 import argparse
@@ -124,6 +124,11 @@ def main() -> None:
     parser.add_argument("--interactions-per-day", type=float, default=15.5)
     parser.add_argument("--home", type=Path, required=True, help="a folder on a large disk")
     parser.add_argument("--keep", action="store_true", help="leave the home in place")
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="time the runs again on the files a --keep run generated (the rest is removed)",
+    )
     args = parser.parse_args()
     if args.days < 3:
         parser.error("--days: at least 3 (a history, the day before, the new day)")
@@ -132,21 +137,28 @@ def main() -> None:
     )
     print(f"command: python benchmarks/{Path(__file__).name} {' '.join(sys.argv[1:])}")
     home: Path = args.home
-    if home.exists() and any(home.iterdir()):
-        parser.error(f"--home: {home} is not empty")
     generated, landing = home / "generated", home / "landing"
+    last = START + timedelta(days=args.days - 1)
+    if args.reuse:
+        if not any(generated.glob(f"*/{last.isoformat()}[.-]*")):
+            parser.error(f"--reuse: {generated} holds no file of {last} (the new day)")
+        for leftover in home.iterdir():
+            if leftover not in (generated, landing):
+                shutil.rmtree(leftover) if leftover.is_dir() else leftover.unlink()
+    elif home.exists() and any(home.iterdir()):
+        parser.error(f"--home: {home} is not empty")
     try:
-        generate_center(
-            generated,
-            args.agents,
-            args.site_agents,
-            args.days,
-            args.interactions_per_day,
-            args.workers,
-        )
-        last = START + timedelta(days=args.days - 1)
-        for offset in range(args.days - 1):
-            move_day(generated, landing, START + timedelta(days=offset))
+        if not args.reuse:
+            generate_center(
+                generated,
+                args.agents,
+                args.site_agents,
+                args.days,
+                args.interactions_per_day,
+                args.workers,
+            )
+            for offset in range(args.days - 1):
+                move_day(generated, landing, START + timedelta(days=offset))
 
         first = timed_run(home, "run", "--as-of", (last - timedelta(days=1)).isoformat())
         warehouse = home / "warehouse.duckdb"

@@ -23,7 +23,7 @@ from assets.landing_boundary import (
     list_landing,
     refusal,
 )
-from assets.landing_zone import CHANGING, ingest_pending
+from assets.landing_zone import CHANGING, _stage, ingest_pending
 from assets.warehouse_schema import raw_table_ddl
 from models.streams import STREAMS
 
@@ -286,6 +286,29 @@ def test_every_dedup_time_is_a_required_timestamp_of_its_stream() -> None:
         if contract.dedup_time is not None:
             (column,) = [c for c in contract.columns if c.name == contract.dedup_time]
             assert (column.sql_type, column.required) == ("TIMESTAMPTZ", True), contract.name
+
+
+def test_a_text_in_brackets_keeps_the_fast_path_and_a_real_array_is_read_line_by_line(
+    landing, conn
+) -> None:
+    contract = STREAMS["auto_qa_scores"]
+    texts = write_lines(
+        landing,
+        "auto_qa_scores",
+        "texts.jsonl",
+        [score("q1", evidence_quote="[silence]"), score("q2", evidence_quote="{laughs} ok")],
+    )
+    array = write_lines(
+        landing, "auto_qa_scores", "array.jsonl", [score("q3", evidence_quote=["not", "text"])]
+    )
+    # _stage returns the lines it split only when it had to read line by line.
+    assert _stage(conn, contract, texts) is None
+    assert _stage(conn, contract, array) is not None
+
+    results = {r.file: r for r in ingest_pending(conn, landing)}
+    assert (results["texts.jsonl"].rows_ok, results["array.jsonl"].rows_rejected) == (2, 1)
+    quotes = conn.execute("select evidence_quote from raw.auto_qa_scores order by event_id")
+    assert quotes.fetchall() == [("[silence]",), ("{laughs} ok",)]
 
 
 def test_temporary_and_hidden_files_are_never_read(landing, conn) -> None:
