@@ -89,6 +89,18 @@
     {%- endif -%}
 {%- endmacro %}
 
+{#- The number of elements of a list; null for a null list. -#}
+{% macro list_length(list_expression) -%}
+    {{- adapter.dispatch('list_length')(list_expression) -}}
+{%- endmacro %}
+
+{% macro duckdb__list_length(list_expression) -%} len({{ list_expression }}) {%- endmacro %}
+
+{#- dbt-spark turns ANSI mode off, where size(null) is -1. -#}
+{% macro spark__list_length(list_expression) -%}
+    (case when ({{ list_expression }}) is not null then size({{ list_expression }}) end)
+{%- endmacro %}
+
 {#- An empty list of strings. -#}
 {% macro empty_string_list() -%}
     {{- adapter.dispatch('empty_string_list')() -}}

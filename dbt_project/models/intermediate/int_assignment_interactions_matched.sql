@@ -62,10 +62,10 @@ owned as (
         listed_interactions.*,
         coalesce(interactions.agent_id, scored_interactions.agent_id) as owner_agent_id,
         coalesce(scored_interactions.is_scored, false)
-            and cardinality(array_intersect(
-                coalesce(scored_interactions.scored_attribute_ids, {{ empty_string_list() }}),
-                coalesce(assignment_areas.mapped_attribute_ids, {{ empty_string_list() }})
-            )) > 0 as has_score_in_areas
+            and {{ list_length("array_intersect(
+                coalesce(scored_interactions.scored_attribute_ids, " ~ empty_string_list() ~ "),
+                coalesce(assignment_areas.mapped_attribute_ids, " ~ empty_string_list() ~ ")
+            )") }} > 0 as has_score_in_areas
     from listed_interactions
     left join interactions using (interaction_id)
     left join scored_interactions using (interaction_id)

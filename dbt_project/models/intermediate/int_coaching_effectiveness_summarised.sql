@@ -51,7 +51,7 @@ summarised as (
         count(*) as assignments_n,
         count(distinct agent_id) as agents_n,
         avg(delta) as avg_delta,
-        avg(case when delta > 0 then 1.0 else 0.0 end) as improved_share,
+        count(*) filter (where delta > 0) / count(*) as improved_share,
         count(days_to_target) as reached_target_n,
         median(days_to_target) as median_days_to_target,
         avg(control_delta) as control_delta,
@@ -74,7 +74,7 @@ final as (
         summarised.control_delta,
         summarised.controlled_n,
         summarised.avg_delta - summarised.control_delta as net_effect,
-        cardinality(coalesce(plateau_lists.plateau_agent_ids, {{ empty_string_list() }}))::bigint as plateau_agents_n,
+        {{ list_length('coalesce(plateau_lists.plateau_agent_ids, ' ~ empty_string_list() ~ ')') }}::bigint as plateau_agents_n,
         coalesce(plateau_lists.plateau_agent_ids, {{ empty_string_list() }}) as plateau_agent_ids,
         {{ as_of_date() }} as as_of_date
     from summarised

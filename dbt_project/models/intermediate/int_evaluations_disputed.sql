@@ -13,7 +13,7 @@ disputes as (
         evaluation_id,
         count(*) as disputes_n,
         -- a dispute that names no attribute disputes the whole evaluation
-        bool_or(coalesce(cardinality(disputed_attribute_ids), 0) = 0) as disputes_every_attribute,
+        bool_or(coalesce({{ list_length('disputed_attribute_ids') }}, 0) = 0) as disputes_every_attribute,
         array_distinct(flatten({{ unordered_list('coalesce(disputed_attribute_ids, ' ~ empty_string_list() ~ ')') }}))
             as disputed_attribute_ids
     from {{ ref('stg_evaluation_reviews') }}
@@ -68,7 +68,7 @@ final as (
         evaluations.first_evaluated_at,
         coalesce(disputes.disputes_n, 0) as disputes_n,
         disputes.evaluation_id is not null as is_disputed,
-        coalesce(cardinality(overturns.overturned_attribute_ids), 0) > 0 as is_overturned,
+        coalesce({{ list_length('overturns.overturned_attribute_ids') }}, 0) > 0 as is_overturned,
         coalesce(overturns.overturned_attribute_ids, {{ empty_string_list() }}) as overturned_attribute_ids
     from evaluations
     left join disputes using (evaluation_id)

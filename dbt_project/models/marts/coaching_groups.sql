@@ -39,7 +39,7 @@ final as (
         groups.description,
         groups.attribute_ids,
         groups.agent_ids,
-        cardinality(groups.agent_ids)::bigint as agents_n,
+        {{ list_length('groups.agent_ids') }}::bigint as agents_n,
         coalesce(conversations.conversations_n, 0)::bigint as conversations_n,
         coalesce(conversations.conversations_n, 0) > 0 as assign_enabled,
         case when groups.dispatched_at is null then 'pending' else 'dispatched' end as state,
