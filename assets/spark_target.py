@@ -28,6 +28,7 @@ SOURCES_FILE = DBT_PROJECT_DIR / "models" / "staging" / "__sources.yml"
 SESSION_SETTINGS = {
     "spark.master": "local[1]",
     "spark.ui.enabled": "false",
+    "spark.ui.showConsoleProgress": "false",
     "spark.sql.shuffle.partitions": "2",
     "spark.sql.session.timeZone": "UTC",
     "spark.driver.memory": "1g",

@@ -139,20 +139,31 @@ matched as (
     select * from best_responses
 ),
 
+-- the items the agent sent the matching review event for (a join, not a
+-- correlated EXISTS over the union: Spark's optimizer fails on that)
+reviewed_items as (
+    select distinct matched.assignment_id, matched.agent_id, matched.interaction_id, matched.kind
+    from matched
+    inner join review_events
+        on review_events.agent_id = matched.agent_id
+        and review_events.interaction_id = matched.interaction_id
+        and review_events.assignment_id in (matched.assignment_id, matched.parent_assignment_id)
+        and review_events.event_type = case matched.kind
+            when 'marked' then 'interaction_reviewed'
+            else 'best_response_reviewed'
+        end
+),
+
 final as (
     select
         matched.*,
-        exists (
-            select 1 from review_events
-            where review_events.agent_id = matched.agent_id
-                and review_events.interaction_id = matched.interaction_id
-                and review_events.assignment_id in (matched.assignment_id, matched.parent_assignment_id)
-                and review_events.event_type = case matched.kind
-                    when 'marked' then 'interaction_reviewed'
-                    else 'best_response_reviewed'
-                end
-        ) as reviewed
+        reviewed_items.assignment_id is not null as reviewed
     from matched
+    left join reviewed_items
+        on reviewed_items.assignment_id = matched.assignment_id
+        and reviewed_items.agent_id = matched.agent_id
+        and reviewed_items.interaction_id = matched.interaction_id
+        and reviewed_items.kind = matched.kind
 )
 
 select * from final
