@@ -70,9 +70,8 @@ def load_sources(warehouse: Path, spark: Any, scratch: Path) -> list[tuple[str, 
     warehouse does not have yet is left out, as the models allow."""
     copied = []
     with duckdb.connect(str(warehouse), read_only=True) as conn:
-        present = set(
-            conn.execute("select table_schema, table_name from information_schema.tables").fetchall()
-        )
+        tables = conn.execute("select table_schema, table_name from information_schema.tables")
+        present = set(tables.fetchall())
         for schema, table in source_tables():
             if (schema, table) not in present:
                 continue

@@ -23,9 +23,9 @@ from typing import Any
 
 import duckdb
 import pytest
-from conftest import PROJECT_DIR, Warehouse
 
 from assets.build_state import dbt_vars
+from assets.spark_target import DBT_PROJECT_DIR as PROJECT_DIR
 from models.settings import load_settings
 
 pytestmark = pytest.mark.slow
@@ -100,53 +100,59 @@ def _rows(conn: duckdb.DuckDBPyConnection, relation: str) -> tuple[list[str], li
     return columns, sorted(rows, key=_sort_key)
 
 
-@pytest.fixture(scope="module")
-def builds(demo_home: tuple[Path, str], tmp_path_factory: pytest.TempPathFactory):
-    """The DuckDB build and the Spark build of the demo's sources: the DuckDB
-    file, and the folder of Spark's parquet tables."""
-    _require_spark()
-    home, _ = demo_home
-    work = tmp_path_factory.mktemp("spark_parity")
-    demo = Warehouse(path=home / "warehouse.duckdb", work_dir=work)
-    warehouse = demo.copy(work / "duckdb")
-    with warehouse.connect() as conn:
-        (as_of,) = conn.execute("select max(as_of) from control.build_settings").fetchone()
-    warehouse.dbt_vars = {
-        **dbt_vars(load_settings()),
-        "timezone": TIMEZONE,
-        "as_of": as_of.isoformat(),
-    }
-    warehouse.dbt("build", "--full-refresh")
-
-    spark_dir = work / "spark"
+def _run(args: list[str], **env: str) -> None:
     outcome = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "assets.spark_target",
-            str(warehouse.path),
-            str(spark_dir),
-            "--vars",
-            json.dumps(warehouse.dbt_vars),
-        ],
+        args,
         cwd=REPO,
-        env={**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"},
+        env={**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false", **env},
         capture_output=True,
         text=True,
         timeout=3600,
     )
     assert outcome.returncode == 0, outcome.stdout[-5000:] + outcome.stderr[-3000:]
+
+
+@pytest.fixture(scope="module")
+def builds(demo_home: tuple[Path, str], tmp_path_factory: pytest.TempPathFactory):
+    """The DuckDB build and the Spark build of the demo's sources, with the
+    same vars: the DuckDB file, and the folder of Spark's parquet marts."""
+    _require_spark()
+    home, _ = demo_home
+    work = tmp_path_factory.mktemp("spark_parity")
+    warehouse = work / "warehouse.duckdb"
+    with duckdb.connect(str(home / "warehouse.duckdb")) as conn:
+        conn.execute("checkpoint")
+        (as_of,) = conn.execute("select max(as_of) from control.build_settings").fetchone()
+    shutil.copyfile(home / "warehouse.duckdb", warehouse)
+    vars_ = json.dumps({**dbt_vars(load_settings()), "timezone": TIMEZONE, "as_of": str(as_of)})
+
+    dbt = str(Path(sys.executable).parent / "dbt")
+    paths = ["--project-dir", str(PROJECT_DIR), "--profiles-dir", str(PROJECT_DIR)]
+    paths += ["--target-path", str(work / "target"), "--log-path", str(work / "logs")]
+    _run(
+        [dbt, "build", *paths, "--full-refresh", "--vars", vars_], COACHWH_WAREHOUSE=str(warehouse)
+    )
+    spark_dir = work / "spark"
+    _run(
+        [
+            sys.executable,
+            "-m",
+            "assets.spark_target",
+            str(warehouse),
+            str(spark_dir),
+            "--vars",
+            vars_,
+        ]
+    )
     return warehouse, spark_dir / "warehouse" / "marts.db"
 
 
 @pytest.mark.parametrize("mart", MARTS)
 def test_spark_builds_the_mart_duckdb_builds(builds, mart: str) -> None:
     warehouse, spark_marts = builds
-    with warehouse.connect() as conn:
+    with duckdb.connect(str(warehouse), read_only=True) as conn:
         duck_columns, duck_rows = _rows(conn, f"marts.{mart}")
-        spark_columns, spark_rows = _rows(
-            conn, f"read_parquet('{spark_marts / mart}/*.parquet')"
-        )
+        spark_columns, spark_rows = _rows(conn, f"read_parquet('{spark_marts / mart}/*.parquet')")
     assert spark_columns == duck_columns
     assert len(spark_rows) == len(duck_rows)
     assert duck_rows, f"the sample leaves {mart} empty: nothing compared"
