@@ -345,7 +345,7 @@
     {{- adapter.dispatch('integer_divide')(dividend, divisor) -}}
 {%- endmacro %}
 
-{% macro duckdb__integer_divide(dividend, divisor) -%} ({{ dividend }}) // {{ divisor }} {%- endmacro %}
+{% macro duckdb__integer_divide(dividend, divisor) -%} (({{ dividend }}) // {{ divisor }}) {%- endmacro %}
 
 {% macro spark__integer_divide(dividend, divisor) -%} (({{ dividend }}) div {{ divisor }}) {%- endmacro %}
 
