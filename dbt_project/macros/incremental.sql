@@ -23,7 +23,7 @@
     min_handle_time_s (whether it is scored). Constant columns, which DuckDB
     stores in next to no space. -#}
 {% macro incremental_settings_columns() -%}
-    '{{ var("timezone") }}'::varchar as _timezone,
+    '{{ var("timezone") }}'::string as _timezone,
     {{ var('min_handle_time_s') | float }}::double as _min_handle_time_s
 {%- endmacro %}
 
@@ -64,11 +64,12 @@
     last is length-prefixed, so distinct keys give distinct inputs; with 128
     bits a collision among 10^8 keys has a probability near 10^-23. -#}
 {% macro key_hash(columns) -%}
-    md5_number(
+    {%- set key -%}
         {%- for column in columns %}
-        {%- if not loop.last %}length({{ column }})::varchar || ':' || {{ column }} || {% else %}{{ column }}{% endif %}
+        {%- if not loop.last %}length({{ column }})::string || ':' || {{ column }} || {% else %}{{ column }}{% endif %}
         {%- endfor -%}
-    )
+    {%- endset -%}
+    {{ hash_128(key) }}
 {%- endmacro %}
 
 {#- When an incremental run replaces a stored row whose agent or day changed,

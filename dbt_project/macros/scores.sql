@@ -29,8 +29,3 @@
 {% macro is_scored_interaction(handle_time_s) -%}
     coalesce(({{ handle_time_s }}) >= {{ var('min_handle_time_s') | float }}, true)
 {%- endmacro %}
-
-{#- The distinct elements of a list, in their first-listed order. -#}
-{% macro list_unique(list_expression) -%}
-    list_filter({{ list_expression }}, lambda item, position: list_position({{ list_expression }}, item) = position)
-{%- endmacro %}

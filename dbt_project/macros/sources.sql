@@ -13,7 +13,7 @@
         (
             select
                 {%- for name, data_type in columns.items() %}
-                null::{{ data_type }} as {{ name }}{{ ',' if not loop.last }}
+                cast(null as {{ sql_type(data_type) }}) as {{ name }}{{ ',' if not loop.last }}
                 {%- endfor %}
             where false
         )

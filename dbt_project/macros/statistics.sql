@@ -63,55 +63,54 @@
 
 {#- Regularized incomplete beta function I_x(a, b), by its continued fraction
     (Numerical Recipes 6.4) evaluated backwards over a fixed number of terms,
-    which needs no loop: a list_reduce over k = terms .. 1 of
-    f <- 1 + d_k / f. The fraction converges fast for x < (a + 1) / (a + b + 2);
-    beyond that the symmetry I_x(a, b) = 1 - I_(1-x)(b, a) is used.
-    The list_transform over a one-element list binds the arguments once (a
-    `let`), so each argument expression is evaluated once per row. -#}
+    which needs no loop: a fold over k = terms .. 1 of f <- 1 + d_k / f. The
+    fraction converges fast for x < (a + 1) / (a + b + 2); beyond that the
+    symmetry I_x(a, b) = 1 - I_(1-x)(b, a) is used. The arguments are bound
+    once (macro `bind`), so each argument expression is evaluated once per
+    row. -#}
 {% macro regularized_incomplete_beta(x, a, b, terms=200) -%}
-    list_transform(
-        [
+    {%- set arguments -%}
             case
                 when ({{ x }}) < (({{ a }}) + 1) / (({{ a }}) + ({{ b }}) + 2)
-                    then {'x': ({{ x }})::double, 'a': ({{ a }})::double, 'b': ({{ b }})::double, 'flip': false}
-                else {'x': 1 - ({{ x }})::double, 'a': ({{ b }})::double, 'b': ({{ a }})::double, 'flip': true}
+                    then {{ struct_of({'x': '(' ~ x ~ ')::double', 'a': '(' ~ a ~ ')::double', 'b': '(' ~ b ~ ')::double', 'flip': 'false'}) }}
+                else {{ struct_of({'x': '1 - (' ~ x ~ ')::double', 'a': '(' ~ b ~ ')::double', 'b': '(' ~ a ~ ')::double', 'flip': 'true'}) }}
             end
-        ],
-        lambda beta: case
+    {%- endset -%}
+    {%- set continued_fraction -%}
+        {{ fold_down(terms, '1.0::double', 'fraction', 'k', '1 + (
+                        case
+                            when k % 2 = 1 then
+                                -(beta.a + ' ~ integer_divide('k', 2) ~ ') * (beta.a + beta.b + ' ~ integer_divide('k', 2) ~ ') * beta.x
+                                / ((beta.a + 2 * ' ~ integer_divide('k', 2) ~ ') * (beta.a + 2 * ' ~ integer_divide('k', 2) ~ ' + 1))
+                            else
+                                ' ~ integer_divide('k', 2) ~ ' * (beta.b - ' ~ integer_divide('k', 2) ~ ') * beta.x
+                                / ((beta.a + 2 * ' ~ integer_divide('k', 2) ~ ' - 1) * (beta.a + 2 * ' ~ integer_divide('k', 2) ~ '))
+                        end
+                    ) / fraction') }}
+    {%- endset -%}
+    {%- set body -%}
+        case
             when beta.x is null or beta.a is null or beta.b is null then null
             when beta.x <= 0 then (case when beta.flip then 1.0 else 0.0 end)
             else (
                 case when beta.flip then -1.0 else 1.0 end
                 * exp(
                     beta.a * ln(beta.x) + beta.b * ln(1 - beta.x)
-                    + lgamma(beta.a + beta.b) - lgamma(beta.a) - lgamma(beta.b)
+                    + {{ log_gamma('beta.a + beta.b') }} - {{ log_gamma('beta.a') }} - {{ log_gamma('beta.b') }}
                 ) / beta.a
-                / list_reduce(
-                    range({{ terms }}, 0, -1),
-                    lambda fraction, k: 1 + (
-                        case
-                            when k % 2 = 1 then
-                                -(beta.a + (k // 2)) * (beta.a + beta.b + (k // 2)) * beta.x
-                                / ((beta.a + 2 * (k // 2)) * (beta.a + 2 * (k // 2) + 1))
-                            else
-                                (k // 2) * (beta.b - (k // 2)) * beta.x
-                                / ((beta.a + 2 * (k // 2) - 1) * (beta.a + 2 * (k // 2)))
-                        end
-                    ) / fraction,
-                    1.0::double
-                )
+                / {{ continued_fraction }}
                 + case when beta.flip then 1.0 else 0.0 end
             )
         end
-    )[1]
+    {%- endset -%}
+    {{ bind(arguments, 'beta', body) }}
 {%- endmacro %}
 
 {#- Two-sided p-value of Student's t with df degrees of freedom (df may be
     fractional): P(|T| >= |t|) = I_x(df / 2, 1 / 2) with x = df / (df + t^2). -#}
 {% macro student_t_two_sided_p(t, df) -%}
-    list_transform(
-        [{'t': ({{ t }})::double, 'df': ({{ df }})::double}],
-        lambda student: case
+    {%- set body -%}
+        case
             when student.df > 0 then
                 {{ regularized_incomplete_beta(
                     'student.df / (student.df + student.t * student.t)',
@@ -119,22 +118,16 @@
                     '0.5'
                 ) }}
         end
-    )[1]
+    {%- endset -%}
+    {{ bind(struct_of({'t': '(' ~ t ~ ')::double', 'df': '(' ~ df ~ ')::double'}), 'student', body) }}
 {%- endmacro %}
 
 {#- Two-sided Welch t-test p-value of two samples given as (n, sum, sum of
     squares). Null when either side has fewer than 2 scores or both sides have
     zero variance (the test is undefined there). -#}
 {% macro welch_p_value(n_a, sum_a, sum_sq_a, n_b, sum_b, sum_sq_b) -%}
-    list_transform(
-        [{
-            'se2_a': {{ variance_from_sums(n_a, sum_a, sum_sq_a) }} / ({{ n_a }}),
-            'se2_b': {{ variance_from_sums(n_b, sum_b, sum_sq_b) }} / ({{ n_b }}),
-            'n_a': ({{ n_a }})::double,
-            'n_b': ({{ n_b }})::double,
-            'diff': {{ mean_from_sums(sum_a, n_a) }} - {{ mean_from_sums(sum_b, n_b) }}
-        }],
-        lambda welch: case
+    {%- set body -%}
+        case
             when welch.se2_a + welch.se2_b > 0 then
                 {{ student_t_two_sided_p(
                     'welch.diff / sqrt(welch.se2_a + welch.se2_b)',
@@ -143,7 +136,14 @@
                            + welch.se2_b * welch.se2_b / (welch.n_b - 1))'
                 ) }}
         end
-    )[1]
+    {%- endset -%}
+    {{ bind(struct_of({
+        'se2_a': variance_from_sums(n_a, sum_a, sum_sq_a) ~ ' / (' ~ n_a ~ ')',
+        'se2_b': variance_from_sums(n_b, sum_b, sum_sq_b) ~ ' / (' ~ n_b ~ ')',
+        'n_a': '(' ~ n_a ~ ')::double',
+        'n_b': '(' ~ n_b ~ ')::double',
+        'diff': mean_from_sums(sum_a, n_a) ~ ' - ' ~ mean_from_sums(sum_b, n_b)
+    }), 'welch', body) }}
 {%- endmacro %}
 
 {#- Cohen's kappa of two raters' pass/fail verdicts on n items, from counts:
@@ -153,14 +153,12 @@
     E = a b + (n - a)(n - b), in exact integer arithmetic. Null when p_e = 1
     (both raters gave one and the same verdict to every item) or n = 0. -#}
 {% macro cohens_kappa(n, agreed, passed_a, passed_b) -%}
-    list_transform(
-        [{
-            'n': ({{ n }})::hugeint,
-            'agreed': ({{ agreed }})::hugeint,
-            'expected': ({{ passed_a }})::hugeint * ({{ passed_b }})
-                + (({{ n }}) - ({{ passed_a }}))::hugeint * (({{ n }}) - ({{ passed_b }}))
-        }],
-        lambda kappa: (kappa.n * kappa.agreed - kappa.expected)::double
-            / nullif(kappa.n * kappa.n - kappa.expected, 0)::double
-    )[1]
+    {%- set wide = sql_type('hugeint') -%}
+    {{ bind(struct_of({
+        'n': '(' ~ n ~ ')::' ~ wide,
+        'agreed': '(' ~ agreed ~ ')::' ~ wide,
+        'expected': '(' ~ passed_a ~ ')::' ~ wide ~ ' * (' ~ passed_b ~ ')
+                + ((' ~ n ~ ') - (' ~ passed_a ~ '))::' ~ wide ~ ' * ((' ~ n ~ ') - (' ~ passed_b ~ '))'
+    }), 'kappa', '(kappa.n * kappa.agreed - kappa.expected)::double
+            / nullif(kappa.n * kappa.n - kappa.expected, 0)::double') }}
 {%- endmacro %}

@@ -3,7 +3,7 @@
 {#- The center's local calendar date of a TIMESTAMPTZ. Never cast a
     TIMESTAMPTZ to DATE directly: that would use the session's zone. -#}
 {% macro local_date(ts) -%}
-    cast(timezone('{{ var("timezone") }}', {{ ts }}) as date)
+    cast({{ local_timestamp(ts, var("timezone")) }} as date)
 {%- endmacro %}
 
 {#- The date the warehouse describes: var `as_of` when given, else the date
@@ -22,7 +22,7 @@
     {%- if given not in ('', 'none', 'None', 'null') -%}
         date '{{ given }}'
     {%- elif execute and reads_table and load_relation(relation) is not none -%}
-        {%- set held = run_query("select strftime(max(as_of), '%Y-%m-%d') from " ~ relation) -%}
+        {%- set held = run_query("select cast(max(as_of) as string) from " ~ relation) -%}
         {%- set value = held.columns[0].values()[0] -%}
         {%- if value -%} date '{{ value }}' {%- else -%} {{ local_date('now()') }} {%- endif -%}
     {%- else -%}
@@ -45,6 +45,6 @@
     table's zone maps, and skips the row groups of other days, before any
     local date is computed. -#}
 {% macro on_local_days(ts, first_day, last_day) -%}
-    ({{ ts }} >= timezone('{{ var("timezone") }}', ({{ first_day }})::timestamp)
-        and {{ ts }} < timezone('{{ var("timezone") }}', (({{ last_day }}) + 1)::timestamp))
+    ({{ ts }} >= {{ instant_of_local('(' ~ first_day ~ ')::timestamp', var("timezone")) }}
+        and {{ ts }} < {{ instant_of_local('((' ~ last_day ~ ') + 1)::timestamp', var("timezone")) }})
 {%- endmacro %}

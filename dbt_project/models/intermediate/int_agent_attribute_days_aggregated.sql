@@ -6,13 +6,14 @@
     changed rows of int_interaction_scores_resolved fall in (and the groups
     that moved rows left), plus every group of an attribute whose target
     changed, and replaces them. A group left with no score is deleted. -#}
+{%- set empty_group = 'scores_n = 0' -%}
 {{
     config(
-        materialized='incremental',
+        materialized=incremental_materialization(),
         unique_key=['agent_id', 'attribute_id', 'interaction_date'],
         incremental_strategy='delete+insert',
         on_schema_change='fail',
-        post_hook="delete from {{ this }} where scores_n = 0",
+        post_hook="{{ delete_from_incremental('" ~ empty_group ~ "') }}",
     )
 }}
 
@@ -20,7 +21,7 @@ with
 
 -- Import CTEs used more than once are `not materialized`, so each use keeps
 -- its own filter and DuckDB can skip row groups instead of copying the table.
-resolved as not materialized (
+resolved as {{ not_materialized() }} (
     select * from {{ ref('int_interaction_scores_resolved') }}
 ),
 
@@ -100,7 +101,9 @@ final as (
     from touched_groups
     left join aggregated using (agent_id, attribute_id, interaction_date)
     {% else %}
+    -- no empty group, as the post-hook leaves an incremental run
     select *, {{ incremental_settings_columns() }} from aggregated
+    where not ({{ empty_group }})
     {% endif %}
     order by interaction_date
 )

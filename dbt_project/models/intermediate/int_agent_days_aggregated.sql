@@ -2,13 +2,14 @@
     Kore Evaluation Score and Agent Scorecard score, so windows of either are
     sums over days. Incremental like int_agent_attribute_days_aggregated, over
     int_interactions_scored. -#}
+{%- set empty_group = 'kore_n = 0 and scorecard_n = 0' -%}
 {{
     config(
-        materialized='incremental',
+        materialized=incremental_materialization(),
         unique_key=['agent_id', 'interaction_date'],
         incremental_strategy='delete+insert',
         on_schema_change='fail',
-        post_hook="delete from {{ this }} where kore_n = 0 and scorecard_n = 0",
+        post_hook="{{ delete_from_incremental('" ~ empty_group ~ "') }}",
     )
 }}
 
@@ -16,7 +17,7 @@ with
 
 -- Import CTEs used more than once are `not materialized`, so each use keeps
 -- its own filter and DuckDB can skip row groups instead of copying the table.
-interactions as not materialized (
+interactions as {{ not_materialized() }} (
     select * from {{ ref('int_interactions_scored') }}
 ),
 
@@ -83,7 +84,9 @@ final as (
     from touched_groups
     left join aggregated using (agent_id, interaction_date)
     {% else %}
+    -- no empty group, as the post-hook leaves an incremental run
     select *, {{ incremental_settings_columns() }} from aggregated
+    where not ({{ empty_group }})
     {% endif %}
     order by interaction_date
 )

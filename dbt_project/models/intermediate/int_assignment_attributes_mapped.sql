@@ -23,8 +23,7 @@ listed_attributes as (
         agent_id,
         assigned_at,
         assigned_date,
-        unnest(listed_attribute_ids) as attribute_id,
-        generate_subscripts(listed_attribute_ids, 1) as attribute_position
+        {{ unnest_list_with_position('listed_attribute_ids', 'attribute_id', 'attribute_position') }}
     from assignments
 ),
 

@@ -36,7 +36,7 @@ review_events as (
 assignment_areas as (
     select
         assignment_id,
-        list(attribute_id order by attribute_position) filter (where is_mapped) as mapped_attribute_ids
+        {{ ordered_list('attribute_id', ['attribute_position'], 'is_mapped') }} as mapped_attribute_ids
     from mapped_attributes
     group by assignment_id
 ),
@@ -47,7 +47,7 @@ listed_interactions as (
         parent_assignment_id,
         coaching_type,
         agent_id,
-        unnest(listed_interaction_ids) as interaction_id
+        {{ unnest_list('listed_interaction_ids', 'interaction_id') }}
     from assignments
 ),
 
@@ -62,10 +62,10 @@ owned as (
         listed_interactions.*,
         coalesce(interactions.agent_id, scored_interactions.agent_id) as owner_agent_id,
         coalesce(scored_interactions.is_scored, false)
-            and len(list_intersect(
-                coalesce(scored_interactions.scored_attribute_ids, []::varchar[]),
-                coalesce(assignment_areas.mapped_attribute_ids, []::varchar[])
-            )) > 0 as has_score_in_areas
+            and {{ list_length("array_intersect(
+                coalesce(scored_interactions.scored_attribute_ids, " ~ empty_string_list() ~ "),
+                coalesce(assignment_areas.mapped_attribute_ids, " ~ empty_string_list() ~ ")
+            )") }} > 0 as has_score_in_areas
     from listed_interactions
     left join interactions using (interaction_id)
     left join scored_interactions using (interaction_id)
@@ -102,8 +102,8 @@ not_agents_marked as (
 no_members_marked as (
     select distinct
         owned.parent_assignment_id as assignment_id,
-        null::varchar as parent_assignment_id,
-        null::varchar as agent_id,
+        null::string as parent_assignment_id,
+        null::string as agent_id,
         owned.interaction_id,
         'marked' as kind,
         false as is_kept,
@@ -122,10 +122,10 @@ best_responses as (
         assignment_id,
         parent_assignment_id,
         agent_id,
-        unnest(best_response_interaction_ids) as interaction_id,
+        {{ unnest_list('best_response_interaction_ids', 'interaction_id') }},
         'best_response' as kind,
         true as is_kept,
-        null::varchar as reason
+        null::string as reason
     from assignments
 ),
 
@@ -139,20 +139,31 @@ matched as (
     select * from best_responses
 ),
 
+-- the items the agent sent the matching review event for (a join, not a
+-- correlated EXISTS over the union: Spark's optimizer fails on that)
+reviewed_items as (
+    select distinct matched.assignment_id, matched.agent_id, matched.interaction_id, matched.kind
+    from matched
+    inner join review_events
+        on review_events.agent_id = matched.agent_id
+        and review_events.interaction_id = matched.interaction_id
+        and review_events.assignment_id in (matched.assignment_id, matched.parent_assignment_id)
+        and review_events.event_type = case matched.kind
+            when 'marked' then 'interaction_reviewed'
+            else 'best_response_reviewed'
+        end
+),
+
 final as (
     select
         matched.*,
-        exists (
-            select 1 from review_events
-            where review_events.agent_id = matched.agent_id
-                and review_events.interaction_id = matched.interaction_id
-                and review_events.assignment_id in (matched.assignment_id, matched.parent_assignment_id)
-                and review_events.event_type = case matched.kind
-                    when 'marked' then 'interaction_reviewed'
-                    else 'best_response_reviewed'
-                end
-        ) as reviewed
+        reviewed_items.assignment_id is not null as reviewed
     from matched
+    left join reviewed_items
+        on reviewed_items.assignment_id = matched.assignment_id
+        and reviewed_items.agent_id = matched.agent_id
+        and reviewed_items.interaction_id = matched.interaction_id
+        and reviewed_items.kind = matched.kind
 )
 
 select * from final

@@ -49,11 +49,11 @@ latest_memberships as (
 individual_assignments as (
     select
         created.assignment_id,
-        null::varchar as parent_assignment_id,
+        null::string as parent_assignment_id,
         'Individual' as coaching_type,
-        null::varchar as group_id,
+        null::string as group_id,
         created.agent_id,
-        created.* exclude (assignment_id, group_id, agent_id)
+        created.* {{ star_except(['assignment_id', 'group_id', 'agent_id']) }}
     from created
     where created.agent_id is not null
 ),
@@ -65,7 +65,7 @@ group_assignments as (
         'Group' as coaching_type,
         created.group_id,
         latest_memberships.agent_id,
-        created.* exclude (assignment_id, group_id, agent_id)
+        created.* {{ star_except(['assignment_id', 'group_id', 'agent_id']) }}
     from created
     inner join latest_memberships
         on latest_memberships.assignment_id = created.assignment_id
@@ -89,8 +89,8 @@ final as (
         fanned_out.group_id,
         fanned_out.agent_id,
         {{ list_unique('fanned_out.attribute_ids') }} as listed_attribute_ids,
-        {{ list_unique('coalesce(fanned_out.interaction_ids, []::varchar[])') }} as listed_interaction_ids,
-        {{ list_unique('coalesce(fanned_out.best_response_interaction_ids, []::varchar[])') }}
+        {{ list_unique('coalesce(fanned_out.interaction_ids, ' ~ empty_string_list() ~ ')') }} as listed_interaction_ids,
+        {{ list_unique('coalesce(fanned_out.best_response_interaction_ids, ' ~ empty_string_list() ~ ')') }}
             as best_response_interaction_ids,
         fanned_out.feedback,
         fanned_out.action_plan,

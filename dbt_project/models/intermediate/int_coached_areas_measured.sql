@@ -33,7 +33,7 @@ attributes as (
     select attribute_id, target_score from {{ ref('stg_attributes') }}
 ),
 
-attribute_days as not materialized (
+attribute_days as {{ not_materialized() }} (
     select agent_id, attribute_id, interaction_date, scores_n, score_sum
     from {{ ref('int_agent_attribute_days_aggregated') }}
     where interaction_date <= {{ as_of_date() }}
@@ -156,7 +156,7 @@ target_reached as (
     select
         candidate_windows.assignment_id,
         candidate_windows.attribute_id,
-        min(candidate_windows.day) - candidate_windows.assigned_date as days_to_target
+        {{ days_between('candidate_windows.assigned_date', 'min(candidate_windows.day)') }} as days_to_target
     from candidate_windows
     inner join attributes using (attribute_id)
     where candidate_windows.window_n >= {{ min_samples }}

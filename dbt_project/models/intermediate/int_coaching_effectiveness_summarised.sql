@@ -13,19 +13,19 @@ areas as (
 tagged as (
     select
         areas.*,
-        unnest([
-            {'breakdown': 'all', 'segment': 'all'},
-            {'breakdown': 'coaching_type', 'segment': areas.coaching_type},
-            {
-                'breakdown': 'completion',
-                'segment': case when areas.is_completed then 'completed' else 'not_completed' end
-            }
-        ]) as tag
+        {{ unnest_list(list_of([
+            struct_of({'breakdown': "'all'", 'segment': "'all'"}),
+            struct_of({'breakdown': "'coaching_type'", 'segment': 'areas.coaching_type'}),
+            struct_of({
+                'breakdown': "'completion'",
+                'segment': "case when areas.is_completed then 'completed' else 'not_completed' end"
+            })
+        ]), 'tag') }}
     from areas
 ),
 
 segmented as (
-    select tagged.* exclude (tag), tagged.tag.breakdown, tagged.tag.segment
+    select tagged.* {{ star_except(['tag']) }}, tagged.tag.breakdown, tagged.tag.segment
     from tagged
 ),
 
@@ -38,7 +38,7 @@ plateaus as (
 ),
 
 plateau_lists as (
-    select breakdown, segment, attribute_id, list(agent_id order by agent_id) as plateau_agent_ids
+    select breakdown, segment, attribute_id, {{ ordered_list('agent_id', ['agent_id']) }} as plateau_agent_ids
     from plateaus
     group by breakdown, segment, attribute_id
 ),
@@ -51,7 +51,7 @@ summarised as (
         count(*) as assignments_n,
         count(distinct agent_id) as agents_n,
         avg(delta) as avg_delta,
-        avg(case when delta > 0 then 1.0 else 0.0 end) as improved_share,
+        count(*) filter (where delta > 0) / count(*) as improved_share,
         count(days_to_target) as reached_target_n,
         median(days_to_target) as median_days_to_target,
         avg(control_delta) as control_delta,
@@ -74,8 +74,8 @@ final as (
         summarised.control_delta,
         summarised.controlled_n,
         summarised.avg_delta - summarised.control_delta as net_effect,
-        len(coalesce(plateau_lists.plateau_agent_ids, []::varchar[]))::bigint as plateau_agents_n,
-        coalesce(plateau_lists.plateau_agent_ids, []::varchar[]) as plateau_agent_ids,
+        {{ list_length('coalesce(plateau_lists.plateau_agent_ids, ' ~ empty_string_list() ~ ')') }}::bigint as plateau_agents_n,
+        coalesce(plateau_lists.plateau_agent_ids, {{ empty_string_list() }}) as plateau_agent_ids,
         {{ as_of_date() }} as as_of_date
     from summarised
     left join plateau_lists using (breakdown, segment, attribute_id)

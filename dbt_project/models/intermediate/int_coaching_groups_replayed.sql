@@ -11,7 +11,7 @@ created as (
         group_id,
         name,
         description,
-        {{ list_unique('coalesce(attribute_ids, []::varchar[])') }} as attribute_ids,
+        {{ list_unique('coalesce(attribute_ids, ' ~ empty_string_list() ~ ')') }} as attribute_ids,
         occurred_at as created_at
     from events
     where event_type = 'group_created'
@@ -30,7 +30,7 @@ latest_memberships as (
 members as (
     select
         group_id,
-        list(agent_id order by agent_id) as agent_ids
+        {{ ordered_list('agent_id', ['agent_id']) }} as agent_ids
     from latest_memberships
     where event_type = 'group_member_added'
     group by group_id
@@ -51,7 +51,7 @@ final as (
         created.name,
         created.description,
         created.attribute_ids,
-        coalesce(members.agent_ids, []::varchar[]) as agent_ids,
+        coalesce(members.agent_ids, {{ empty_string_list() }}) as agent_ids,
         created.created_at,
         dispatches.dispatched_at
     from created

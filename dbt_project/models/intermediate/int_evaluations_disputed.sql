@@ -13,8 +13,8 @@ disputes as (
         evaluation_id,
         count(*) as disputes_n,
         -- a dispute that names no attribute disputes the whole evaluation
-        bool_or(coalesce(len(disputed_attribute_ids), 0) = 0) as disputes_every_attribute,
-        list_distinct(flatten(list(coalesce(disputed_attribute_ids, []::varchar[]))))
+        bool_or(coalesce({{ list_length('disputed_attribute_ids') }}, 0) = 0) as disputes_every_attribute,
+        array_distinct(flatten({{ unordered_list('coalesce(disputed_attribute_ids, ' ~ empty_string_list() ~ ')') }}))
             as disputed_attribute_ids
     from {{ ref('stg_evaluation_reviews') }}
     where event_type = 'disputed'
@@ -27,8 +27,8 @@ evaluations as (
         evaluation_id,
         -- the auditor is who made the first version; a re-evaluation may be
         -- someone else's
-        arg_min(evaluator_id, (evaluated_at, event_id)) as evaluator_id,
-        arg_min(agent_id, (evaluated_at, event_id)) as agent_id,
+        {{ value_at_min('evaluator_id', ['evaluated_at', 'event_id']) }} as evaluator_id,
+        {{ value_at_min('agent_id', ['evaluated_at', 'event_id']) }} as agent_id,
         min(evaluated_at) as first_evaluated_at
     from versions
     group by evaluation_id
@@ -38,8 +38,8 @@ attribute_versions as (
     select
         versions.evaluation_id,
         versions.attribute_id,
-        arg_min(versions.audit_score, (versions.evaluated_at, versions.event_id)) as first_score,
-        arg_max(versions.audit_score, (versions.evaluated_at, versions.event_id)) as latest_score
+        {{ value_at_min('versions.audit_score', ['versions.evaluated_at', 'versions.event_id']) }} as first_score,
+        {{ value_at_max('versions.audit_score', ['versions.evaluated_at', 'versions.event_id']) }} as latest_score
     from versions
     semi join disputes using (evaluation_id)
     group by versions.evaluation_id, versions.attribute_id
@@ -48,13 +48,15 @@ attribute_versions as (
 overturns as (
     select
         attribute_versions.evaluation_id,
-        list(attribute_versions.attribute_id order by attribute_versions.attribute_id)
-            filter (where attribute_versions.latest_score is distinct from attribute_versions.first_score)
-            as overturned_attribute_ids
+        {{ ordered_list(
+            'attribute_versions.attribute_id',
+            ['attribute_versions.attribute_id'],
+            'attribute_versions.latest_score is distinct from attribute_versions.first_score'
+        ) }} as overturned_attribute_ids
     from attribute_versions
     inner join disputes using (evaluation_id)
     where disputes.disputes_every_attribute
-        or list_contains(disputes.disputed_attribute_ids, attribute_versions.attribute_id)
+        or array_contains(disputes.disputed_attribute_ids, attribute_versions.attribute_id)
     group by attribute_versions.evaluation_id
 ),
 
@@ -66,8 +68,8 @@ final as (
         evaluations.first_evaluated_at,
         coalesce(disputes.disputes_n, 0) as disputes_n,
         disputes.evaluation_id is not null as is_disputed,
-        coalesce(len(overturns.overturned_attribute_ids), 0) > 0 as is_overturned,
-        coalesce(overturns.overturned_attribute_ids, []::varchar[]) as overturned_attribute_ids
+        coalesce({{ list_length('overturns.overturned_attribute_ids') }}, 0) > 0 as is_overturned,
+        coalesce(overturns.overturned_attribute_ids, {{ empty_string_list() }}) as overturned_attribute_ids
     from evaluations
     left join disputes using (evaluation_id)
     left join overturns using (evaluation_id)

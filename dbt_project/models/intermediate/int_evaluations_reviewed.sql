@@ -25,23 +25,24 @@ review_summaries as (
         evaluation_id,
         count(*) filter (where event_type = 'disputed') as dispute_rounds,
         min(occurred_at) filter (where event_type = 'published') as published_at,
-        flatten(
-            list(disputed_attribute_ids order by occurred_at, event_id)
-                filter (where event_type = 'disputed' and disputed_attribute_ids is not null)
-        ) as disputed_attribute_ids
+        flatten({{ ordered_list(
+            'disputed_attribute_ids',
+            ['occurred_at', 'event_id'],
+            "event_type = 'disputed' and disputed_attribute_ids is not null"
+        ) }}) as disputed_attribute_ids
     from reviews
     group by evaluation_id
 ),
 
 reviewed as (
     select
-        evaluation_scores.* exclude (_ingested_at),
+        evaluation_scores.* {{ star_except(['_ingested_at']) }},
         {{ local_date('evaluation_scores.interaction_at') }} as interaction_date,
         last_reviews.last_review_event_type,
         last_reviews.last_reviewed_at,
         coalesce(review_summaries.dispute_rounds, 0) as dispute_rounds,
         review_summaries.published_at,
-        {{ list_unique('coalesce(review_summaries.disputed_attribute_ids, []::varchar[])') }}
+        {{ list_unique('coalesce(review_summaries.disputed_attribute_ids, ' ~ empty_string_list() ~ ')') }}
             as disputed_attribute_ids
     from evaluation_scores
     left join last_reviews using (evaluation_id)

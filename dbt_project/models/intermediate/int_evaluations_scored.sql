@@ -5,7 +5,7 @@
     version, and those scored in an attribute whose weight changed. -#}
 {{
     config(
-        materialized='incremental',
+        materialized=incremental_materialization(),
         unique_key='evaluation_id',
         incremental_strategy='delete+insert',
         on_schema_change='fail',
@@ -15,7 +15,7 @@
 with
 
 -- Used more than once: `not materialized`, so each use keeps its own filter.
-evaluations as not materialized (
+evaluations as {{ not_materialized() }} (
     select * from {{ ref('stg_evaluations') }}
 ),
 

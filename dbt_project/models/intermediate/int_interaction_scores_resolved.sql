@@ -9,7 +9,7 @@
     aggregates can recompute the group it left. -#}
 {{
     config(
-        materialized='incremental',
+        materialized=incremental_materialization(),
         unique_key='_key_hash',
         incremental_strategy='delete+insert',
         on_schema_change='fail',
@@ -20,15 +20,15 @@ with
 
 -- Import CTEs used more than once are `not materialized`, so each use keeps
 -- its own filter and DuckDB can skip row groups instead of copying the table.
-auto_qa_scores as not materialized (
+auto_qa_scores as {{ not_materialized() }} (
     select * from {{ ref('stg_auto_qa_scores') }}
 ),
 
-evaluations as not materialized (
+evaluations as {{ not_materialized() }} (
     select * from {{ ref('stg_evaluations') }}
 ),
 
-interactions as not materialized (
+interactions as {{ not_materialized() }} (
     select interaction_id, handle_time_s, _ingested_at from {{ ref('stg_interactions') }}
 ),
 
@@ -168,7 +168,7 @@ final as (
     from resolved
     left join held_keys using (_key_hash)
         {% else %}
-        null::varchar as _replaced_agent_id,
+        null::string as _replaced_agent_id,
         null::date as _replaced_interaction_date
     from resolved
         {% endif %}

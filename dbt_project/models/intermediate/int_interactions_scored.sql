@@ -8,7 +8,7 @@
     weight changed, and replaces them. -#}
 {{
     config(
-        materialized='incremental',
+        materialized=incremental_materialization(),
         unique_key='interaction_id',
         incremental_strategy='delete+insert',
         on_schema_change='fail',
@@ -19,7 +19,7 @@ with
 
 -- Import CTEs used more than once are `not materialized`, so each use keeps
 -- its own filter and DuckDB can skip row groups instead of copying the table.
-resolved as not materialized (
+resolved as {{ not_materialized() }} (
     select * from {{ ref('int_interaction_scores_resolved') }}
 ),
 
@@ -101,9 +101,9 @@ scored as (
         {{ weighted_mean('auto_qa_score', 'weight') }} as kore_evaluation_score,
         {{ weighted_mean('audit_score', 'weight') }} as audit_score,
         {{ weighted_mean('coalesce(audit_score, auto_qa_score)', 'weight') }} as scorecard_score,
-        list(attribute_id order by attribute_id) filter (
-            where auto_qa_score is not null or audit_score is not null
-        ) as scored_attribute_ids,
+        {{ ordered_list(
+            'attribute_id', ['attribute_id'], 'auto_qa_score is not null or audit_score is not null'
+        ) }} as scored_attribute_ids,
         greatest(max(_ingested_at), max(attribute_ingested_at)) as _ingested_at
     from weighted
     group by interaction_id
@@ -128,7 +128,7 @@ final as (
     from scored
     left join held_interactions using (interaction_id)
         {% else %}
-        null::varchar as _replaced_agent_id,
+        null::string as _replaced_agent_id,
         null::date as _replaced_interaction_date
     from scored
         {% endif %}

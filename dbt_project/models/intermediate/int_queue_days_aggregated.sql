@@ -4,7 +4,7 @@
     interaction or a changed interaction score falls on. -#}
 {{
     config(
-        materialized='incremental',
+        materialized=incremental_materialization(),
         unique_key='interaction_date',
         incremental_strategy='delete+insert',
         on_schema_change='fail',
@@ -15,11 +15,11 @@ with
 
 -- Import CTEs used more than once are `not materialized`, so each use keeps
 -- its own filter and DuckDB can skip row groups instead of copying the table.
-interactions as not materialized (
+interactions as {{ not_materialized() }} (
     select * from {{ ref('stg_interactions') }}
 ),
 
-scored_interactions as not materialized (
+scored_interactions as {{ not_materialized() }} (
     select interaction_id, kore_evaluation_score, _ingested_at from {{ ref('int_interactions_scored') }}
 ),
 

@@ -27,14 +27,14 @@ area_names as (
     select
         listed_areas.assignment_id,
         coalesce(
-            string_agg(
-                coalesce(attributes.attribute_name, listed_areas.attribute_id), ' & '
-                order by listed_areas.attribute_position
-            ) filter (where listed_areas.is_mapped),
-            string_agg(
-                coalesce(attributes.attribute_name, listed_areas.attribute_id), ' & '
-                order by listed_areas.attribute_position
-            )
+            {{ ordered_string_agg(
+                'coalesce(attributes.attribute_name, listed_areas.attribute_id)', "' & '",
+                ['listed_areas.attribute_position'], 'listed_areas.is_mapped'
+            ) }},
+            {{ ordered_string_agg(
+                'coalesce(attributes.attribute_name, listed_areas.attribute_id)', "' & '",
+                ['listed_areas.attribute_position']
+            ) }}
         ) || ' coaching' as area_name
     from listed_areas
     left join attributes using (attribute_id)

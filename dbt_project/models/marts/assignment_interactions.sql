@@ -10,7 +10,7 @@ matched as (
 mapped_attributes as (
     select
         assignment_id,
-        list(attribute_id order by attribute_position) filter (where is_mapped) as attribute_ids
+        {{ ordered_list('attribute_id', ['attribute_position'], 'is_mapped') }} as attribute_ids
     from {{ ref('int_assignment_attributes_mapped') }}
     group by assignment_id
 ),
@@ -35,10 +35,11 @@ final as (
         interactions.channel,
         interactions.topic,
         interactions.intent,
-        list_filter(
-            coalesce(mapped_attributes.attribute_ids, []::varchar[]),
-            lambda attribute_id: list_contains(scored_interactions.scored_attribute_ids, attribute_id)
-        ) as attribute_ids,
+        {{ list_where(
+            'coalesce(mapped_attributes.attribute_ids, ' ~ empty_string_list() ~ ')',
+            'attribute_id',
+            'array_contains(scored_interactions.scored_attribute_ids, attribute_id)'
+        ) }} as attribute_ids,
         scored_interactions.kore_evaluation_score::double as kore_evaluation_score,
         scored_interactions.audit_score::double as audit_score,
         interactions.sentiment_score,

@@ -13,7 +13,7 @@ tracked as (
 mapped_attributes as (
     select
         assignment_id,
-        list(attribute_id order by attribute_position) filter (where is_mapped) as attribute_ids
+        {{ ordered_list('attribute_id', ['attribute_position'], 'is_mapped') }} as attribute_ids
     from {{ ref('int_assignment_attributes_mapped') }}
     group by assignment_id
 ),
@@ -27,7 +27,7 @@ final as (
         assignments.coaching_type,
         assignments.group_id,
         assignments.agent_id,
-        coalesce(mapped_attributes.attribute_ids, []::varchar[]) as attribute_ids,
+        coalesce(mapped_attributes.attribute_ids, {{ empty_string_list() }}) as attribute_ids,
         assignments.assigned_date,
         assignments.follow_up_date,
         tracked.interactions_n,

@@ -9,7 +9,7 @@ summarised as (
 ),
 
 final as (
-    select * exclude (breakdown, segment) from summarised
+    select * {{ star_except(['breakdown', 'segment']) }} from summarised
 )
 
 select * from final

@@ -15,7 +15,7 @@ live_marks as (
 group_areas as (
     select
         groups.group_id,
-        unnest(groups.agent_ids) as agent_id,
+        {{ unnest_list('groups.agent_ids', 'agent_id') }},
         groups.attribute_ids
     from groups
 ),
@@ -27,8 +27,8 @@ conversations as (
     from group_areas
     inner join live_marks
         on live_marks.agent_id = group_areas.agent_id
-        and list_contains(group_areas.attribute_ids, live_marks.attribute_id)
-    cross join unnest(live_marks.interaction_ids) as conversation(interaction_id)
+        and array_contains(group_areas.attribute_ids, live_marks.attribute_id)
+    {{ join_unnested('live_marks.interaction_ids', 'conversation', 'interaction_id') }}
     group by group_areas.group_id
 ),
 
@@ -39,7 +39,7 @@ final as (
         groups.description,
         groups.attribute_ids,
         groups.agent_ids,
-        len(groups.agent_ids)::bigint as agents_n,
+        {{ list_length('groups.agent_ids') }}::bigint as agents_n,
         coalesce(conversations.conversations_n, 0)::bigint as conversations_n,
         coalesce(conversations.conversations_n, 0) > 0 as assign_enabled,
         case when groups.dispatched_at is null then 'pending' else 'dispatched' end as state,

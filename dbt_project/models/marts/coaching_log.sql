@@ -15,7 +15,7 @@ with
 attribute_days as (
     select
         *,
-        ({{ as_of_date() }} - interaction_date) // {{ cycle_days }} as cycle_index
+        {{ integer_divide(days_between('interaction_date', as_of_date()), cycle_days) }} as cycle_index
     from {{ ref('int_agent_attribute_days_aggregated') }}
     where interaction_date between {{ as_of_date() }} - {{ cycle_days * (cycles + 1) - 1 }}
         and {{ as_of_date() }}
@@ -24,13 +24,13 @@ attribute_days as (
 agent_days as (
     select
         *,
-        ({{ as_of_date() }} - interaction_date) // {{ cycle_days }} as cycle_index
+        {{ integer_divide(days_between('interaction_date', as_of_date()), cycle_days) }} as cycle_index
     from {{ ref('int_agent_days_aggregated') }}
     where interaction_date between {{ first_log_day }} and {{ as_of_date() }}
 ),
 
 -- used twice: `not materialized`, so each use scans the columns it needs
-window_scores as not materialized (
+window_scores as {{ not_materialized() }} (
     select
         agent_id,
         attribute_id,
@@ -39,7 +39,7 @@ window_scores as not materialized (
         auto_qa_score as score,
         auto_qa_event_id,
         _key_hash,
-        ({{ as_of_date() }} - interaction_date) // {{ cycle_days }} as cycle_index
+        {{ integer_divide(days_between('interaction_date', as_of_date()), cycle_days) }} as cycle_index
     from {{ ref('int_interaction_scores_resolved') }}
     where interaction_date between {{ first_log_day }} and {{ as_of_date() }}
         and is_scored
@@ -68,7 +68,7 @@ assignment_areas as (
         agent_assignment_id,
         agent_id,
         assigned_date,
-        unnest(attribute_ids) as attribute_id
+        {{ unnest_list('attribute_ids', 'attribute_id') }}
     from {{ ref('coaching_assignments') }}
 ),
 
@@ -156,7 +156,7 @@ evidence_thresholds as (
         agent_id,
         attribute_id,
         cycle_index,
-        list_max(min(score, 3)) as highest_evidence_score
+        {{ nth_smallest_or_largest('score', 3) }} as highest_evidence_score
     from window_scores
     group by agent_id, attribute_id, cycle_index
 ),
@@ -166,16 +166,16 @@ evidence as (
         window_scores.agent_id,
         window_scores.attribute_id,
         window_scores.cycle_index,
-        list(
-            {
-                'interaction_id': window_scores.interaction_id,
-                'interaction_at': window_scores.interaction_at,
-                'score': window_scores.score::double,
-                'quote': auto_qa_evidence.evidence_quote,
-                'offset_s': auto_qa_evidence.evidence_offset_s
-            }
-            order by window_scores.score, window_scores.interaction_at, window_scores.interaction_id
-        )[1:3] as evidence
+        {{ list_head(ordered_list(
+            struct_of({
+                'interaction_id': 'window_scores.interaction_id',
+                'interaction_at': 'window_scores.interaction_at',
+                'score': 'window_scores.score::double',
+                'quote': 'auto_qa_evidence.evidence_quote',
+                'offset_s': 'auto_qa_evidence.evidence_offset_s'
+            }),
+            ['window_scores.score', 'window_scores.interaction_at', 'window_scores.interaction_id']
+        ), 3) }} as evidence
     from window_scores
     inner join evidence_thresholds
         on evidence_thresholds.agent_id = window_scores.agent_id
@@ -195,7 +195,7 @@ assignment_actions as (
     select
         agent_id,
         attribute_id,
-        ({{ as_of_date() }} - assigned_date) // {{ cycle_days }} as cycle_index,
+        {{ integer_divide(days_between('assigned_date', as_of_date()), cycle_days) }} as cycle_index,
         count(*) as assignments_n
     from assignment_areas
     where assigned_date >= {{ first_log_day }}
@@ -224,7 +224,7 @@ review_actions as (
     select
         assignment_areas.agent_id,
         assignment_areas.attribute_id,
-        ({{ as_of_date() }} - first_reviews.reviewed_date) // {{ cycle_days }} as cycle_index,
+        {{ integer_divide(days_between('first_reviews.reviewed_date', as_of_date()), cycle_days) }} as cycle_index,
         count(*) as items_reviewed_n
     from first_reviews
     inner join assignment_areas using (assignment_id)
@@ -236,7 +236,7 @@ note_actions as (
     select
         assignment_areas.agent_id,
         assignment_areas.attribute_id,
-        ({{ as_of_date() }} - notes.occurred_date) // {{ cycle_days }} as cycle_index,
+        {{ integer_divide(days_between('notes.occurred_date', as_of_date()), cycle_days) }} as cycle_index,
         count(*) as notes_n
     from notes
     inner join assignment_areas using (agent_assignment_id)

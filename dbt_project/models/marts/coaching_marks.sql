@@ -51,7 +51,7 @@ ranked as (
                     flagged.gap desc nulls last,
                     flagged.raised_at,
                     flagged.mark_id
-            )
+            )::bigint
         end as priority_rank
     from flagged
 ),

@@ -18,7 +18,8 @@ timed as (
         greatest(evaluations.evaluated_at, evaluations.last_reviewed_at) as last_event_at,
         case
             when evaluations.review_status in ('Resolved', 'Closed')
-                then (epoch_us(evaluations.last_reviewed_at) - epoch_us(evaluations.published_at))::double
+                then ({{ epoch_microseconds('evaluations.last_reviewed_at') }}
+                    - {{ epoch_microseconds('evaluations.published_at') }})::double
                     / 3600000000
         end as resolution_hours
     from evaluations

@@ -45,8 +45,8 @@ final as (
         sum(scores_n)::bigint as n,
         count(*) as agents_n,
         coalesce(
-            list(agent_id order by agent_id) filter (where abs(z_score) > 2),
-            []::varchar[]
+            {{ ordered_list('agent_id', ['agent_id'], 'abs(z_score) > 2') }},
+            {{ empty_string_list() }}
         ) as outlier_agent_ids
     from agent_z_scores
     group by team, attribute_id

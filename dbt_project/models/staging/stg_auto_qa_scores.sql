@@ -5,7 +5,7 @@
     hash, _key_hash). -#}
 {{
     config(
-        materialized='incremental',
+        materialized=incremental_materialization(),
         unique_key='_key_hash',
         incremental_strategy='delete+insert',
         on_schema_change='fail',

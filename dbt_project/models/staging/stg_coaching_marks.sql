@@ -41,7 +41,7 @@ renamed as (
         below_target_n,
         priority,
         is_compliance,
-        coalesce(interaction_ids, []::varchar[]) as interaction_ids,
+        coalesce(interaction_ids, {{ empty_string_list() }}) as interaction_ids,
         evidence,
         state,
         cleared_as_of

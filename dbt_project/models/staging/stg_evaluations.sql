@@ -4,7 +4,7 @@
     stg_auto_qa_scores. -#}
 {{
     config(
-        materialized='incremental',
+        materialized=incremental_materialization(),
         unique_key=['evaluation_id', 'attribute_id'],
         incremental_strategy='delete+insert',
         on_schema_change='fail',
@@ -14,7 +14,7 @@
 with
 
 renamed as (
-    select * exclude (evaluated_date) from {{ ref('stg_evaluation_versions') }}
+    select * {{ star_except(['evaluated_date']) }} from {{ ref('stg_evaluation_versions') }}
     {% if is_incremental() %}
     where _ingested_at > {{ incremental_watermark() }}
     {% endif %}
