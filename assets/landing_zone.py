@@ -430,13 +430,11 @@ def _load_rows(
     the caller's transaction). Returns the ledger counts."""
     columns = ", ".join(f'"{c.name}"' for c in contract.columns)
     key = contract.dedup_key
-    same_key = " and ".join(f'r."{k}" = b."{k}"' for k in key)
-    if contract.dedup_time:
-        valid_times = f'"{contract.dedup_time}") from landing_batch where failed_field is null'
-        same_key += (
-            f' and r."{contract.dedup_time}" between (select min({valid_times}) '
-            f"and (select max({valid_times})"
-        )
+    valid_times = f'"{contract.dedup_time}") from landing_batch where failed_field is null'
+    same_key = " and ".join(f'r."{k}" = b."{k}"' for k in key) + (
+        f' and r."{contract.dedup_time}" between (select min({valid_times}) '
+        f"and (select max({valid_times})"
+    )
     partition = ", ".join(f'"{k}"' for k in key)
     total, copies = conn.execute(
         f"select count(*), count(*) filter (where failed_field is null) "

@@ -94,11 +94,11 @@ class StreamRecord(BaseModel):
 
     # Columns whose values identify a re-delivered row (DESIGN.md section 2).
     dedup_key: ClassVar[tuple[str, ...]] = ("event_id",)
-    # A timestamp column that every re-delivery of a row repeats. When set, a
-    # batch's keys are looked up among the raw rows within the batch's span of
-    # it, which the raw table's zone maps find without reading the rest: a
-    # day's batch does not read a year of scores. None: the whole table.
-    dedup_time: ClassVar[str | None] = None
+    # The row's own time, a required timestamp that every re-delivery of the
+    # row repeats. A batch's keys are looked up among the raw rows within the
+    # batch's span of it, which the raw table's zone maps find without reading
+    # the rest: a day's batch does not read a year of history.
+    dedup_time: ClassVar[str] = "occurred_at"
     # Cross-field rules as (SQL predicate that must hold, reason); each one
     # mirrors a pydantic validator of the same model.
     row_rules: ClassVar[tuple[tuple[str, str], ...]] = ()

@@ -13,7 +13,7 @@ ReviewEventType = Literal["published", "accepted", "disputed", "responded", "clo
 class Evaluation(StreamRecord):
     """One audited attribute score of one evaluation version."""
 
-    dedup_time: ClassVar[str | None] = "evaluated_at"
+    dedup_time: ClassVar[str] = "evaluated_at"
 
     event_id: Identifier
     evaluation_id: Identifier

@@ -13,7 +13,7 @@ class Interaction(StreamRecord):
     """An interaction's metadata, keyed by interaction_id."""
 
     dedup_key: ClassVar[tuple[str, ...]] = ("interaction_id",)
-    dedup_time: ClassVar[str | None] = "started_at"
+    dedup_time: ClassVar[str] = "started_at"
 
     interaction_id: Identifier
     agent_id: Identifier
@@ -29,7 +29,7 @@ class Interaction(StreamRecord):
 class AutoQaScore(StreamRecord):
     """One Auto QA score of one attribute of one interaction."""
 
-    dedup_time: ClassVar[str | None] = "interaction_at"
+    dedup_time: ClassVar[str] = "interaction_at"
 
     event_id: Identifier
     interaction_id: Identifier

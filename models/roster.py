@@ -11,6 +11,7 @@ class Agent(StreamRecord):
     """A roster upsert; the latest ``updated_at`` of an agent_id wins."""
 
     dedup_key: ClassVar[tuple[str, ...]] = ("agent_id", "updated_at")
+    dedup_time: ClassVar[str] = "updated_at"
 
     agent_id: Identifier
     name: str
@@ -27,6 +28,7 @@ class Attribute(StreamRecord):
     """A scorecard attribute upsert; the latest ``updated_at`` wins."""
 
     dedup_key: ClassVar[tuple[str, ...]] = ("attribute_id", "updated_at")
+    dedup_time: ClassVar[str] = "updated_at"
 
     attribute_id: Identifier
     name: str

@@ -158,7 +158,7 @@ class StreamContract:
         return key
 
     @property
-    def dedup_time(self) -> str | None:
+    def dedup_time(self) -> str:
         times = {model.dedup_time for model in self.variants.values()}
         (time,) = times
         return time

@@ -283,9 +283,8 @@ def test_re_deliveries_at_both_ends_of_a_batchs_time_span_are_found(landing, con
 
 def test_every_dedup_time_is_a_required_timestamp_of_its_stream() -> None:
     for contract in STREAMS.values():
-        if contract.dedup_time is not None:
-            (column,) = [c for c in contract.columns if c.name == contract.dedup_time]
-            assert (column.sql_type, column.required) == ("TIMESTAMPTZ", True), contract.name
+        (column,) = [c for c in contract.columns if c.name == contract.dedup_time]
+        assert (column.sql_type, column.required) == ("TIMESTAMPTZ", True), contract.name
 
 
 def test_a_text_in_brackets_keeps_the_fast_path_and_a_real_array_is_read_line_by_line(
