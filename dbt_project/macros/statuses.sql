@@ -63,3 +63,16 @@
         else 'Action Required'
     end)
 {%- endmacro %}
+
+{#- Join condition: a review event of the coaching app that reviews an
+    assignment item (`kind` 'marked' or 'best_response'), sent by the item's
+    agent on its assignment or the group assignment it was fanned out of. -#}
+{% macro reviews_item(events, items) -%}
+    {{ events }}.agent_id = {{ items }}.agent_id
+    and {{ events }}.interaction_id = {{ items }}.interaction_id
+    and {{ events }}.assignment_id in ({{ items }}.assignment_id, {{ items }}.parent_assignment_id)
+    and {{ events }}.event_type = case {{ items }}.kind
+        when 'marked' then 'interaction_reviewed'
+        else 'best_response_reviewed'
+    end
+{%- endmacro %}

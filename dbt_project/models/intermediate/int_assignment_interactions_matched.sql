@@ -145,13 +145,7 @@ reviewed_items as (
     select distinct matched.assignment_id, matched.agent_id, matched.interaction_id, matched.kind
     from matched
     inner join review_events
-        on review_events.agent_id = matched.agent_id
-        and review_events.interaction_id = matched.interaction_id
-        and review_events.assignment_id in (matched.assignment_id, matched.parent_assignment_id)
-        and review_events.event_type = case matched.kind
-            when 'marked' then 'interaction_reviewed'
-            else 'best_response_reviewed'
-        end
+        on {{ reviews_item('review_events', 'matched') }}
 ),
 
 final as (

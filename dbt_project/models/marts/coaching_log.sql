@@ -210,13 +210,7 @@ first_reviews as (
         min(review_events.occurred_date) as reviewed_date
     from reviewed_items
     inner join review_events
-        on review_events.agent_id = reviewed_items.agent_id
-        and review_events.interaction_id = reviewed_items.interaction_id
-        and review_events.assignment_id in (reviewed_items.assignment_id, reviewed_items.parent_assignment_id)
-        and review_events.event_type = case reviewed_items.kind
-            when 'marked' then 'interaction_reviewed'
-            else 'best_response_reviewed'
-        end
+        on {{ reviews_item('review_events', 'reviewed_items') }}
     group by all
 ),
 
