@@ -128,11 +128,17 @@ def split_day(source: Path, day: date, slices: int) -> list[MicroBatch]:
     return batches
 
 
+def day_files(source: Path, day: date) -> list[Path]:
+    """Every stream's files of ``day`` in ``source``, of every site
+    (``<day>.<ext>``, or ``<day>-<site>.<ext>``)."""
+    return sorted(source.glob(f"*/{day.isoformat()}[.-]*"))
+
+
 def move_day(source: Path, landing: Path, day: date) -> int:
     """Move every stream's files of ``day`` from ``source`` into the landing
     zone (a day delivered whole, of every site); returns how many files moved."""
     moved = 0
-    for path in source.glob(f"*/{day.isoformat()}[.-]*"):
+    for path in day_files(source, day):
         target = landing / path.parent.name / path.name
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.move(path, target)

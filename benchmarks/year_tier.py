@@ -33,7 +33,7 @@ from pathlib import Path
 
 import duckdb
 from incremental_run import START, Timed, timed_run
-from microbatches import move_day
+from microbatches import day_files, move_day
 
 from pipelines.sample import generate_sample
 
@@ -105,7 +105,7 @@ def ledger_rows(warehouse: Path) -> int:
 
 
 def report(label: str, timed: Timed, rows: int, first: Timed | None = None) -> None:
-    print(timed.line(label, None), flush=True)
+    print(timed.line(label), flush=True)
     phases = phase_seconds(timed)
     ingest = phases.get("ingest", 0.0)
     build = sum(v for k, v in phases.items() if k != "ingest")
@@ -140,11 +140,15 @@ def main() -> None:
     generated, landing = home / "generated", home / "landing"
     last = START + timedelta(days=args.days - 1)
     if args.reuse:
-        if not any(generated.glob(f"*/{last.isoformat()}[.-]*")):
+        move_day(landing, generated, last)  # a finished run had landed the new day
+        if not day_files(generated, last):
             parser.error(f"--reuse: {generated} holds no file of {last} (the new day)")
         for leftover in home.iterdir():
             if leftover not in (generated, landing):
-                shutil.rmtree(leftover) if leftover.is_dir() else leftover.unlink()
+                if leftover.is_dir():
+                    shutil.rmtree(leftover)
+                else:
+                    leftover.unlink()
     elif home.exists() and any(home.iterdir()):
         parser.error(f"--home: {home} is not empty")
     try:
