@@ -173,8 +173,12 @@ final as (
     from resolved
         {% endif %}
     -- stored in day order: the daily aggregates read a day range of this
-    -- table, and DuckDB's zone maps then skip the other days
+    -- table, and DuckDB's zone maps then skip the other days. A first build
+    -- keeps the staging table's order, day by day as the files landed:
+    -- sorting a year of history (400M rows) would spill more than the table.
+    {% if is_incremental() %}
     order by resolved.interaction_date
+    {% endif %}
 )
 
 select * from final
