@@ -114,6 +114,14 @@ def main(argv: Sequence[str]) -> int:
         print(__doc__.strip().splitlines()[-1].strip(), file=sys.stderr)
         return 2
     warehouse, spark_dir, *dbt_args = argv
+    if not Path(warehouse).is_file():
+        print(f"error: WAREHOUSE {warehouse}: no such DuckDB file", file=sys.stderr)
+        return 2
+    try:  # before Spark starts: held by a run, or not a DuckDB file
+        duckdb.connect(warehouse, read_only=True).close()
+    except duckdb.Error as error:
+        print(f"error: WAREHOUSE {warehouse}: {str(error).splitlines()[0]}", file=sys.stderr)
+        return 2
     spark_dir_path = Path(spark_dir).resolve()
     spark = spark_session(spark_dir_path)
     with tempfile.TemporaryDirectory() as scratch:

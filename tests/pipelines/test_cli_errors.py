@@ -201,3 +201,27 @@ def test_an_unknown_command_and_no_command(tmp_path: Path) -> None:
     assert one_line_error(coachwh(tmp_path, "nosuch"), 2) == "error: No such command 'nosuch'."
     bare = coachwh(tmp_path)
     assert bare.returncode == 2 and "Usage: coachwh" in bare.stdout
+
+
+def spark_target(home: Path, warehouse: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "assets.spark_target", str(warehouse), str(home / "spark")],
+        capture_output=True,
+        text=True,
+        env=environment(home),
+    )
+
+
+def test_spark_target_without_a_warehouse_is_one_line(tmp_path: Path) -> None:
+    missing = tmp_path / "none.duckdb"
+    result = spark_target(tmp_path, missing)
+    assert one_line_error(result, 2) == f"error: WAREHOUSE {missing}: no such DuckDB file"
+    assert not (tmp_path / "spark").exists()
+
+
+def test_spark_target_on_a_file_that_is_not_duckdb_is_one_line(tmp_path: Path) -> None:
+    text = tmp_path / "notes.duckdb"
+    text.write_text("not a database\n", encoding="utf-8")
+    line = one_line_error(spark_target(tmp_path, text), 2)
+    assert line.startswith(f"error: WAREHOUSE {text}: "), line
+    assert not (tmp_path / "spark").exists()
