@@ -18,7 +18,9 @@ the run's ``ingest`` phase), the build (the dbt and marks phases), each run's
 wall time and peak memory, the new day against the first run, and the disk
 used by the landing zone, the working file, dbt's partial parse and the
 serving snapshot. ``--keep`` leaves the home in place; ``--reuse`` then
-times the two runs again on the same files, without generating them anew.
+times the two runs again on the same files, without generating them anew;
+``--resume`` runs the first run again on the working file a stopped one left
+(nothing new to ingest: it builds what is missing), then the new day.
 """
 
 import argparse
@@ -129,6 +131,12 @@ def main() -> None:
         action="store_true",
         help="time the runs again on the files a --keep run generated (the rest is removed)",
     )
+    parser.add_argument(
+        "--resume",
+        action="store_true",
+        help="after a first run that stopped mid-build: run it again on the same working file "
+        "(nothing new to ingest; it builds what is missing), then the new day",
+    )
     args = parser.parse_args()
     if args.days < 3:
         parser.error("--days: at least 3 (a history, the day before, the new day)")
@@ -139,7 +147,10 @@ def main() -> None:
     home: Path = args.home
     generated, landing = home / "generated", home / "landing"
     last = START + timedelta(days=args.days - 1)
-    if args.reuse:
+    if args.resume:
+        if not (home / "warehouse.duckdb").exists():
+            parser.error(f"--resume: {home} holds no working file of an earlier run")
+    elif args.reuse:
         move_day(landing, generated, last)  # a finished run had landed the new day
         if not day_files(generated, last):
             parser.error(f"--reuse: {generated} holds no file of {last} (the new day)")
@@ -152,7 +163,7 @@ def main() -> None:
     elif home.exists() and any(home.iterdir()):
         parser.error(f"--home: {home} is not empty")
     try:
-        if not args.reuse:
+        if not (args.reuse or args.resume):
             generate_center(
                 generated,
                 args.agents,
@@ -167,7 +178,10 @@ def main() -> None:
         first = timed_run(home, "run", "--as-of", (last - timedelta(days=1)).isoformat())
         warehouse = home / "warehouse.duckdb"
         landed = ledger_rows(warehouse)
-        report(f"first run ({args.days - 1} days)", first, landed)
+        if args.resume:  # the rows were ingested by the run that stopped
+            report(f"first run, resumed ({args.days - 1} days)", first, 0)
+        else:
+            report(f"first run ({args.days - 1} days)", first, landed)
         move_day(generated, landing, last)
         day = timed_run(home, "run", "--as-of", last.isoformat())
         report("one new day", day, ledger_rows(warehouse) - landed, first)

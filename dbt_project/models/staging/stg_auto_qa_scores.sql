@@ -18,7 +18,7 @@
 
 with
 
-source as (
+source as {{ not_materialized() }} (
     select * from {{ source('raw', 'auto_qa_scores') }}
     {% if is_incremental() %}
     where _ingested_at > {{ incremental_watermark() }}
