@@ -386,6 +386,27 @@
         ))
 {%- endmacro %}
 
+{#- The slice, of `n`, that a row falls in by a hash of `expression`: the
+    same value always falls in the same slice. -#}
+{% macro hash_slice(expression, n) -%}
+    {{- adapter.dispatch('hash_slice')(expression, n) -}}
+{%- endmacro %}
+
+{% macro duckdb__hash_slice(expression, n) -%} (hash({{ expression }}) % {{ n }}) {%- endmacro %}
+
+{% macro spark__hash_slice(expression, n) -%} pmod(hash({{ expression }}), {{ n }}) {%- endmacro %}
+
+{#- How many slices the first build of the scores joins in (see
+    int_interaction_scores_resolved): on DuckDB, enough that one slice of a
+    year's audits fits in the memory budget; Spark shuffles on its own. -#}
+{% macro first_build_join_slices() -%}
+    {{- return(adapter.dispatch('first_build_join_slices')()) -}}
+{%- endmacro %}
+
+{% macro duckdb__first_build_join_slices() -%} {{- return(8) -}} {%- endmacro %}
+
+{% macro spark__first_build_join_slices() -%} {{- return(1) -}} {%- endmacro %}
+
 {#- A 128-bit hash of a string. -#}
 {% macro hash_128(value) -%}
     {{- adapter.dispatch('hash_128')(value) -}}

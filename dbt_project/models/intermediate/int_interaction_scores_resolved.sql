@@ -107,7 +107,15 @@ latest_audits as (
     {{ latest_wins(['interaction_id', 'attribute_id'], 'evaluated_at desc, evaluation_id desc') }}
 ),
 
+{#- The Auto QA scores and the latest audits, full outer joined. A first
+    build joins in slices of the interactions' hash: one slice of a year's
+    audits (20M rows) fits in the memory budget, where the whole of them did
+    not, and DuckDB then spilled the 400M scores it probed to disk (45 GB).
+    An incremental run joins its few keys at once. -#}
+{%- set slices = 1 if is_incremental() else first_build_join_slices() %}
 scores as (
+    {%- for slice in range(slices) %}
+    {% if not loop.first %}union all{% endif %}
     select
         coalesce(auto_qa.interaction_id, audit.interaction_id) as interaction_id,
         coalesce(auto_qa.attribute_id, audit.attribute_id) as attribute_id,
@@ -124,10 +132,22 @@ scores as (
             {{ key_hash(['audit.interaction_id', 'audit.attribute_id']) }}
         ) as _key_hash,
         greatest(auto_qa._ingested_at, audit._ingested_at) as _ingested_at
+    {%- if slices > 1 %}
+    from (
+        select * from key_auto_qa_scores
+        where {{ hash_slice('interaction_id', slices) }} = {{ slice }}
+    ) as auto_qa
+    full outer join (
+        select * from latest_audits
+        where {{ hash_slice('interaction_id', slices) }} = {{ slice }}
+    ) as audit
+    {%- else %}
     from key_auto_qa_scores as auto_qa
     full outer join latest_audits as audit
+    {%- endif %}
         on audit.interaction_id = auto_qa.interaction_id
         and audit.attribute_id = auto_qa.attribute_id
+    {%- endfor %}
 ),
 
 resolved as (
