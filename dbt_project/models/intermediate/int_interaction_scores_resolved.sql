@@ -99,15 +99,11 @@ key_auto_qa_scores as (
     select * from auto_qa_scores
 ),
 
-key_evaluations as (
+key_evaluations as {{ not_materialized() }} (
     select * from evaluations
 ),
 {% endif %}
 
-latest_audits as (
-    select * from key_evaluations
-    {{ latest_wins(['interaction_id', 'attribute_id'], 'evaluated_at desc, evaluation_id desc') }}
-),
 
 {#- The Auto QA scores and the latest audits, full outer joined. A first
     build joins in slices of the interactions' hash: one slice of a year's
@@ -139,14 +135,19 @@ scores as (
         select * from key_auto_qa_scores
         where {{ hash_slice('interaction_id', slices) }} = {{ slice }}
     ) as auto_qa
-    full outer join (
-        select * from latest_audits
-        where {{ hash_slice('interaction_id', slices) }} = {{ slice }}
-    ) as audit
     {%- else %}
     from key_auto_qa_scores as auto_qa
-    full outer join latest_audits as audit
     {%- endif %}
+    {#- the latest audit of each key, of this slice's interactions: inlined
+        in each slice (a CTE the slices shared would be materialized, a
+        year's audits held in memory) #}
+    full outer join (
+        select * from key_evaluations
+        {% if slices > 1 -%}
+        where {{ hash_slice('interaction_id', slices) }} = {{ slice }}
+        {% endif -%}
+        {{ latest_wins(['interaction_id', 'attribute_id'], 'evaluated_at desc, evaluation_id desc') }}
+    ) as audit
         on audit.interaction_id = auto_qa.interaction_id
         and audit.attribute_id = auto_qa.attribute_id
     {%- endfor %}
