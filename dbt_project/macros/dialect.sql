@@ -386,19 +386,6 @@
         ))
 {%- endmacro %}
 
-{#- A hook that lets DuckDB write a model's rows in any order (or restores
-    the default): a table that is not read in its stored order needs no
-    buffering of parallel threads' rows to keep their order. Nothing on Spark. -#}
-{% macro keep_insertion_order(keep) -%}
-    {{- adapter.dispatch('keep_insertion_order')(keep) -}}
-{%- endmacro %}
-
-{% macro duckdb__keep_insertion_order(keep) -%}
-    set preserve_insertion_order = {{ 'true' if keep else 'false' }}
-{%- endmacro %}
-
-{% macro spark__keep_insertion_order(keep) -%} {%- endmacro %}
-
 {#- The slice, of `n`, that a row falls in by a hash of `expression`: the
     same value always falls in the same slice. -#}
 {% macro hash_slice(expression, n) -%}

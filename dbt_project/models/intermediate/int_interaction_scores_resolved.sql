@@ -13,8 +13,6 @@
         unique_key='_key_hash',
         incremental_strategy='delete+insert',
         on_schema_change='fail',
-        pre_hook="{{ keep_insertion_order(is_incremental()) }}",
-        post_hook="{{ keep_insertion_order(true) }}",
     )
 }}
 
@@ -197,8 +195,8 @@ final as (
         {% endif %}
     -- stored in day order: the daily aggregates read a day range of this
     -- table, and DuckDB's zone maps then skip the other days. A first build
-    -- is not sorted (nor its insertion order kept: the pre-hook): sorting a
-    -- year of history (400M rows) would spill more than the table itself.
+    -- is not sorted: sorting a year of history (400M rows) would spill more
+    -- than the table itself.
     {% if is_incremental() %}
     order by resolved.interaction_date
     {% endif %}
