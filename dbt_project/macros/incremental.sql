@@ -19,6 +19,23 @@
     ) = 1
 {%- endmacro %}
 
+{#- Latest wins over a large relation: a key that occurs once wins outright,
+    and only the keys in `repeated_keys` (those occurring more than once) are
+    ranked. A window over every row would sort, or hold in memory, the whole
+    relation (a year: 400M scores, 20M audits); counting keys is a narrow hash
+    aggregate. `where` narrows the rows of both parts. -#}
+{% macro latest_of_repeated(relation, key_columns, repeated_keys, order_by, where=none) -%}
+    {%- set keys = key_columns | join(', ') -%}
+    select {{ relation }}.* from {{ relation }}
+    anti join {{ repeated_keys }} using ({{ keys }})
+    {% if where is not none %}where {{ where }}{% endif %}
+    union all
+    select {{ relation }}.* from {{ relation }}
+    semi join {{ repeated_keys }} using ({{ keys }})
+    {% if where is not none %}where {{ where }}{% endif %}
+    {{ latest_wins(key_columns, order_by) }}
+{%- endmacro %}
+
 {#- The settings a stored row was computed under: the time zone (its day) and
     min_handle_time_s (whether it is scored). Constant columns, which DuckDB
     stores in next to no space. -#}

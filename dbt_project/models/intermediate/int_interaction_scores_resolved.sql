@@ -109,6 +109,12 @@ key_evaluations as {{ not_materialized() }} (
     not, and DuckDB then spilled the 400M scores it probed to disk (45 GB).
     An incremental run joins its few keys at once. -#}
 {%- set slices = 1 if is_incremental() else first_build_join_slices() %}
+reaudited_keys as (
+    select interaction_id, attribute_id from key_evaluations
+    group by interaction_id, attribute_id
+    having count(*) > 1
+),
+
 scores as (
     {%- for slice in range(slices) %}
     {% if not loop.first %}union all{% endif %}
@@ -136,15 +142,17 @@ scores as (
     {%- else %}
     from key_auto_qa_scores as auto_qa
     {%- endif %}
-    {#- the latest audit of each key, of this slice's interactions: inlined
-        in each slice (a CTE the slices shared would be materialized, a
-        year's audits held in memory) #}
+    {#- the latest audit of each key, of this slice's interactions: only the
+        keys audited twice are ranked (a window over each slice's audits in
+        one statement held them all in memory until it ended) #}
     full outer join (
-        select * from key_evaluations
-        {% if slices > 1 -%}
-        where {{ hash_slice('interaction_id', slices) }} = {{ slice }}
-        {% endif -%}
-        {{ latest_wins(['interaction_id', 'attribute_id'], 'evaluated_at desc, evaluation_id desc') }}
+        {{ latest_of_repeated(
+            'key_evaluations',
+            ['interaction_id', 'attribute_id'],
+            'reaudited_keys',
+            'evaluated_at desc, evaluation_id desc',
+            where=(hash_slice('interaction_id', slices) ~ ' = ' ~ slice) if slices > 1 else none,
+        ) }}
     ) as audit
         on audit.interaction_id = auto_qa.interaction_id
         and audit.attribute_id = auto_qa.attribute_id

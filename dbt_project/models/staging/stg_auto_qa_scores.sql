@@ -49,12 +49,7 @@ rescored_keys as (
 ),
 
 latest as (
-    select renamed.* from renamed
-    anti join rescored_keys using (_key_hash)
-    union all
-    select renamed.* from renamed
-    semi join rescored_keys using (_key_hash)
-    {{ latest_wins(['_key_hash'], 'scored_at desc, event_id desc') }}
+    {{ latest_of_repeated('renamed', ['_key_hash'], 'rescored_keys', 'scored_at desc, event_id desc') }}
 ),
 
 {% if is_incremental() %}
