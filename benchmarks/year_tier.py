@@ -126,12 +126,13 @@ def main() -> None:
     parser.add_argument("--interactions-per-day", type=float, default=15.5)
     parser.add_argument("--home", type=Path, required=True, help="a folder on a large disk")
     parser.add_argument("--keep", action="store_true", help="leave the home in place")
-    parser.add_argument(
+    again = parser.add_mutually_exclusive_group()
+    again.add_argument(
         "--reuse",
         action="store_true",
         help="time the runs again on the files a --keep run generated (the rest is removed)",
     )
-    parser.add_argument(
+    again.add_argument(
         "--resume",
         action="store_true",
         help="after a first run that stopped mid-build: run it again on the same working file "

@@ -19,8 +19,17 @@
     ) = 1
 {%- endmacro %}
 
+{#- The keys that occur more than once in `relation`: what
+    latest_of_repeated ranks. A CTE of its own, so it is computed once. -#}
+{% macro repeated_keys(relation, key_columns) -%}
+    {%- set keys = key_columns | join(', ') -%}
+    select {{ keys }} from {{ relation }}
+    group by {{ keys }}
+    having count(*) > 1
+{%- endmacro %}
+
 {#- Latest wins over a large relation: a key that occurs once wins outright,
-    and only the keys in `repeated_keys` (those occurring more than once) are
+    and only the keys in `repeated_keys` (a CTE of the macro above) are
     ranked. A window over every row would sort, or hold in memory, the whole
     relation (a year: 400M scores, 20M audits); counting keys is a narrow hash
     aggregate. `where` narrows the rows of both parts. -#}

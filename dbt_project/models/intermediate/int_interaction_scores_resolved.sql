@@ -102,17 +102,15 @@ key_evaluations as {{ not_materialized() }} (
 ),
 {% endif %}
 
-
 {#- The Auto QA scores and the latest audits, full outer joined. A first
     build joins in slices of the interactions' hash: one slice of a year's
     audits (20M rows) fits in the memory budget, where the whole of them did
-    not, and DuckDB then spilled the 400M scores it probed to disk (45 GB).
-    An incremental run joins its few keys at once. -#}
+    not, and DuckDB then spilled the 400M scores it probed to disk (19 GB in
+    two minutes, still rising). An incremental run joins its few keys at
+    once. -#}
 {%- set slices = 1 if is_incremental() else first_build_join_slices() %}
 reaudited_keys as (
-    select interaction_id, attribute_id from key_evaluations
-    group by interaction_id, attribute_id
-    having count(*) > 1
+    {{ repeated_keys('key_evaluations', ['interaction_id', 'attribute_id']) }}
 ),
 
 scores as (
@@ -142,9 +140,8 @@ scores as (
     {%- else %}
     from key_auto_qa_scores as auto_qa
     {%- endif %}
-    {#- the latest audit of each key, of this slice's interactions: only the
-        keys audited twice are ranked (a window over each slice's audits in
-        one statement held them all in memory until it ended) #}
+    {#- the latest audit of each key, of this slice's interactions (only the
+        keys audited twice are ranked) #}
     full outer join (
         {{ latest_of_repeated(
             'key_evaluations',

@@ -2,11 +2,9 @@
     table (400M rows at a year of a 10,000-agent center). Incremental: a run
     reads only raw rows newer than the watermark, sets the latest of each key
     against the row this table already holds for it, and writes the keys where
-    the new row wins (delete+insert on the key's hash, _key_hash).
-
-    A key scored once wins outright; only the keys scored more than once are
-    ranked. A window over every row would sort the whole history (tens of GB
-    of spill at a year), where counting the keys is a narrow hash aggregate. -#}
+    the new row wins (delete+insert on the key's hash, _key_hash). Only the
+    keys scored more than once are ranked (latest_of_repeated): a window over
+    every score spilled tens of GB at a year. -#}
 {{
     config(
         materialized=incremental_materialization(),
@@ -43,9 +41,7 @@ renamed as {{ not_materialized() }} (
 ),
 
 rescored_keys as (
-    select _key_hash from renamed
-    group by _key_hash
-    having count(*) > 1
+    {{ repeated_keys('renamed', ['_key_hash']) }}
 ),
 
 latest as (
