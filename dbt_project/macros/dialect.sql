@@ -407,6 +407,48 @@
 
 {% macro spark__first_build_join_slices() -%} {{- return(1) -}} {%- endmacro %}
 
+{#- A first build in slices, one statement each. The model's query keeps
+    the rows whose `expression` falls in slice 0 (`where` this condition);
+    its post-hook `insert_first_build_slices()` then inserts slices 1 to n-1,
+    each the same compiled query with the slice number changed. DuckDB frees
+    a statement's join hash tables only when the statement ends: in one
+    statement, the finished slices of a year kept theirs, and the build ran
+    out of memory at about the fourth. -#}
+
+{#- Whether this query is a first build in slices: not incremental, on an
+    adapter that slices, and of the model itself (a unit test runs the
+    query alone, without the post-hook, so it takes every slice at once). -#}
+{% macro first_build_in_slices() -%}
+    {{- return(
+        not is_incremental()
+        and first_build_join_slices() > 1
+        and model.resource_type == 'model'
+    ) -}}
+{%- endmacro %}
+
+{% macro first_build_slice(expression) -%}
+    {{ hash_slice(expression, first_build_join_slices()) }}{{ first_build_slice_marker(0) }}
+{%- endmacro %}
+
+{% macro first_build_slice_marker(slice) -%} = {{ slice }} /* first build slice */ {%- endmacro %}
+
+{#- The post-hook of a model built with `first_build_slice`: where the query
+    it ran is a first build's (it holds the slice-0 marker, so an
+    incremental run's query never does), insert the other slices. -#}
+{% macro insert_first_build_slices() -%}
+    {%- set marker = first_build_slice_marker(0) -%}
+    {%- if execute and marker in model.compiled_code -%}
+        {%- set slices = first_build_join_slices() -%}
+        {%- for slice in range(1, slices) -%}
+            {{ log(this ~ ': first build, slice ' ~ (slice + 1) ~ ' of ' ~ slices, info=true) }}
+            {%- do run_query(
+                'insert into ' ~ this ~ '\n'
+                ~ model.compiled_code.replace(marker, first_build_slice_marker(slice))
+            ) -%}
+        {%- endfor -%}
+    {%- endif -%}
+{%- endmacro %}
+
 {#- A 128-bit hash of a string. -#}
 {% macro hash_128(value) -%}
     {{- adapter.dispatch('hash_128')(value) -}}

@@ -13,6 +13,7 @@
         unique_key='_key_hash',
         incremental_strategy='delete+insert',
         on_schema_change='fail',
+        post_hook="{{ insert_first_build_slices() }}",
     )
 }}
 
@@ -103,19 +104,17 @@ key_evaluations as {{ not_materialized() }} (
 {% endif %}
 
 {#- The Auto QA scores and the latest audits, full outer joined. A first
-    build joins in slices of the interactions' hash: one slice of a year's
-    audits (20M rows) fits in the memory budget, where the whole of them did
-    not, and DuckDB then spilled the 400M scores it probed to disk (19 GB in
-    two minutes, still rising). An incremental run joins its few keys at
-    once. -#}
-{%- set slices = 1 if is_incremental() else first_build_join_slices() %}
+    build joins in slices of the interactions' hash, one statement each
+    (`first_build_slice`): one slice of a year's audits (20M rows) fits in
+    the memory budget, where the whole of them did not, and DuckDB then
+    spilled the 400M scores it probed to disk (19 GB in two minutes, still
+    rising). An incremental run joins its few keys at once. -#}
+{%- set sliced = first_build_in_slices() %}
 reaudited_keys as (
     {{ repeated_keys('key_evaluations', ['interaction_id', 'attribute_id']) }}
 ),
 
 scores as (
-    {%- for slice in range(slices) %}
-    {% if not loop.first %}union all{% endif %}
     select
         coalesce(auto_qa.interaction_id, audit.interaction_id) as interaction_id,
         coalesce(auto_qa.attribute_id, audit.attribute_id) as attribute_id,
@@ -132,28 +131,27 @@ scores as (
             {{ key_hash(['audit.interaction_id', 'audit.attribute_id']) }}
         ) as _key_hash,
         greatest(auto_qa._ingested_at, audit._ingested_at) as _ingested_at
-    {%- if slices > 1 %}
+    {%- if sliced %}
     from (
         select * from key_auto_qa_scores
-        where {{ hash_slice('interaction_id', slices) }} = {{ slice }}
+        where {{ first_build_slice('interaction_id') }}
     ) as auto_qa
     {%- else %}
     from key_auto_qa_scores as auto_qa
     {%- endif %}
-    {#- the latest audit of each key, of this slice's interactions (only the
-        keys audited twice are ranked) #}
+    {#- the latest audit of each key (only the keys audited twice are
+        ranked), of this slice's interactions #}
     full outer join (
         {{ latest_of_repeated(
             'key_evaluations',
             ['interaction_id', 'attribute_id'],
             'reaudited_keys',
             'evaluated_at desc, evaluation_id desc',
-            where=(hash_slice('interaction_id', slices) ~ ' = ' ~ slice) if slices > 1 else none,
+            where=first_build_slice('interaction_id') if sliced else none,
         ) }}
     ) as audit
         on audit.interaction_id = auto_qa.interaction_id
         and audit.attribute_id = auto_qa.attribute_id
-    {%- endfor %}
 ),
 
 resolved as (
