@@ -12,7 +12,7 @@ import sys
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AliasChoices, Field, PrivateAttr, ValidationError, field_validator
@@ -65,11 +65,14 @@ class SettingError(ValueError):
     """A setting's value is not allowed. ``str()`` names its environment
     variable; :meth:`describe` names it as the caller knows it (a flag)."""
 
-    def __init__(self, setting: str, value: object, problem: str) -> None:
+    def __init__(
+        self, setting: str, value: object, problem: str, variable: str | None = None
+    ) -> None:
         self.setting = setting
         self.value = value
         self.problem = problem
-        super().__init__(self.describe(env_name(setting)))
+        self.variable = variable or env_name(setting)
+        super().__init__(self.describe(self.variable))
 
     def named(self, name: str) -> str:
         """``NAME=value``: the setting under the name given, and its value."""
@@ -211,7 +214,7 @@ class Settings(BaseSettings):
             path = self._local_path(setting)
             if path is None:  # an object-store prefix: its own service says
                 continue
-            problem = _unwritable(path, folder=setting != "warehouse")
+            problem = unwritable(path, folder=setting != "warehouse")
             if problem:
                 origin = self.origin(setting)
                 raise SettingError(origin, getattr(self, origin), problem)
@@ -243,7 +246,7 @@ class Settings(BaseSettings):
         return env
 
 
-def _unwritable(path: Path, folder: bool) -> str | None:
+def unwritable(path: Path, folder: bool) -> str | None:
     """Why ``path`` cannot be written, or None."""
     if path.exists():
         if folder and not path.is_dir():
@@ -262,15 +265,23 @@ def _unwritable(path: Path, folder: bool) -> str | None:
     return None
 
 
-def load_settings(values: Mapping[str, Any] | None = None) -> Settings:
-    """Settings from ``values`` and the environment; a value that is not
-    allowed raises :class:`SettingError` naming the first such setting."""
+SettingsT = TypeVar("SettingsT", bound=BaseSettings)
+
+
+def load_settings(
+    values: Mapping[str, Any] | None = None, kind: type[SettingsT] = Settings
+) -> SettingsT:
+    """Settings of ``kind`` from ``values`` and the environment; a value that
+    is not allowed raises :class:`SettingError` naming the first such setting."""
     try:
-        return Settings(**(values or {}))
+        return kind(**(values or {}))
     except ValidationError as error:
         first = error.errors()[0]
         setting = str(first["loc"][0]).lower() if first["loc"] else "settings"
-        raise SettingError(setting, first.get("input"), _allowed(first)) from None
+        variable = None
+        if kind is not Settings:
+            variable = f"{kind.model_config.get('env_prefix', '')}{setting.upper()}"
+        raise SettingError(setting, first.get("input"), _allowed(first), variable) from None
 
 
 def _allowed(error: Mapping[str, Any]) -> str:

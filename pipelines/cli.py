@@ -572,8 +572,6 @@ def bridge(
 ) -> None:
     """Land the streams' Kafka topics in the landing zone, one file per micro-batch,
     committing offsets once each file is in place; until SIGINT or SIGTERM, or --once."""
-    from pydantic import ValidationError
-
     from assets.kafka_bridge import BridgeError, run_bridge
     from models.settings import BridgeSettings
 
@@ -585,12 +583,10 @@ def bridge(
         "batch_seconds": batch_seconds,
     }
     try:
-        config = BridgeSettings(**{k: v for k, v in flags.items() if v is not None})
-    except ValidationError as error:
-        problem = error.errors(include_url=False)[0]
-        name = str(problem["loc"][0])
-        where = f"--{name.replace('_', '-')} / COACHWH_KAFKA_{name.upper()}"
-        raise typer.BadParameter(problem["msg"], param_hint=where) from error
+        config = load_settings({k: v for k, v in flags.items() if v is not None}, BridgeSettings)
+    except SettingError as error:
+        flag = f"--{error.setting.replace('_', '-')}"
+        raise typer.BadParameter(error.problem, param_hint=f"{flag} / {error.variable}") from None
     stop = threading.Event()
 
     def request_stop(*_: object) -> None:

@@ -32,6 +32,7 @@ from assets.reports.report import Report
 from assets.reports.snapshot import Snapshot, open_snapshot
 from assets.reports.supervisor import load_supervisor_report
 from assets.reports.workbook import write_xlsx
+from models.settings import unwritable
 
 FORMATS: tuple[str, ...] = ("html", "xlsx", "csv")
 FILTERS_FILE = "filters.json"
@@ -95,23 +96,12 @@ def write_report(
         for tmp, path in tmps:
             os.replace(tmp, path)
     except OSError as error:
-        raise ReportError(_unwritable(out_dir, error)) from error
+        problem = unwritable(out_dir, folder=True) or error.strerror or str(error)
+        raise ReportError(f"cannot write reports to {out_dir}: {problem}") from error
     finally:
         for tmp, _ in tmps:
             tmp.unlink(missing_ok=True)
     return [path for _, path in tmps]
-
-
-def _unwritable(out_dir: Path, error: OSError) -> str:
-    """Why ``out_dir`` cannot be written, in one line naming the path at fault."""
-    for folder in (out_dir, *out_dir.parents):
-        if folder.exists() and not folder.is_dir():
-            return f"cannot write reports to {out_dir}: {folder} is a file, not a folder"
-    if isinstance(error, PermissionError):
-        return (
-            f"cannot write reports to {out_dir}: permission denied on {error.filename or out_dir}"
-        )
-    return f"cannot write reports to {out_dir}: {error.strerror or error}"
 
 
 def _file_text(path: Path) -> str:

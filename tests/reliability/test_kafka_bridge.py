@@ -295,4 +295,4 @@ def test_a_bad_batch_size_names_its_flag_and_variable(tmp_path: Path) -> None:
     )
     assert result.returncode == 2
     assert "--batch-messages / COACHWH_KAFKA_BATCH_MESSAGES" in result.stderr
-    assert "greater than or equal to 1" in result.stderr
+    assert "must be at least 1" in result.stderr

@@ -206,7 +206,8 @@ def test_an_exports_folder_under_a_file_is_one_line(cli: Invoke, tmp_path: Path)
     assert result.exit_code == 1
     folder = tmp_path / "taken" / "exports" / "2024-03-20" / "center"
     assert result.stderr.splitlines() == [
-        f"error: cannot write reports to {folder}: {tmp_path / 'taken'} is a file, not a folder"
+        f"error: cannot write reports to {folder}: {tmp_path / 'taken'} is a file, not a folder: "
+        "give a path under folders"
     ]
     assert result.stdout == "" and "Traceback" not in result.output
 
@@ -241,9 +242,9 @@ def test_an_unwritable_exports_folder_is_one_line(serving_file: Path, tmp_path: 
         exports.chmod(0o755)
     assert result.returncode == 1, result.stderr
     folder = exports / "2024-03-20" / "center"
-    denied = exports / "2024-03-20"
     assert result.stderr.splitlines() == [
-        f"error: cannot write reports to {folder}: permission denied on {denied}"
+        f"error: cannot write reports to {folder}: {exports} is not writable: "
+        "give a folder this user can write to"
     ]
     assert result.stdout == ""
     assert list(exports.iterdir()) == []
