@@ -131,10 +131,9 @@ def record_model_builds(
     run_id: str,
 ) -> None:
     ensure_warehouse(conn)
-    conn.executemany(
-        "insert or replace into control.model_builds values (?, ?, ?, ?)",
-        [[uid, fingerprint, built_at, run_id] for uid in unique_ids],
-    )
+    rows = [[uid, fingerprint, built_at, run_id] for uid in unique_ids]
+    if rows:  # a build whose first model failed built none
+        conn.executemany("insert or replace into control.model_builds values (?, ?, ?, ?)", rows)
 
 
 def models_to_rebuild(

@@ -396,24 +396,17 @@
 
 {% macro spark__hash_slice(expression, n) -%} pmod(hash({{ expression }}), {{ n }}) {%- endmacro %}
 
-{#- How many slices the first build of the scores joins in (see
-    int_interaction_scores_resolved): on DuckDB, enough that one slice of a
-    year's audits fits in the memory budget; Spark shuffles on its own. -#}
-{% macro first_build_join_slices() -%}
-    {{- return(adapter.dispatch('first_build_join_slices')()) -}}
+{#- A first build in slices, one statement each: how many slices. On DuckDB,
+    enough that a slice of a year (400M scores: their join with the audits,
+    their groups by interaction or by agent) fits in the memory budget;
+    Spark shuffles on its own. -#}
+{% macro first_build_slices() -%}
+    {{- return(adapter.dispatch('first_build_slices')()) -}}
 {%- endmacro %}
 
-{% macro duckdb__first_build_join_slices() -%} {{- return(8) -}} {%- endmacro %}
+{% macro duckdb__first_build_slices() -%} {{- return(8) -}} {%- endmacro %}
 
-{% macro spark__first_build_join_slices() -%} {{- return(1) -}} {%- endmacro %}
-
-{#- A first build in slices, one statement each. The model's query keeps
-    the rows whose `expression` falls in slice 0 (`where` this condition);
-    its post-hook `insert_first_build_slices()` then inserts slices 1 to n-1,
-    each the same compiled query with the slice number changed. DuckDB frees
-    a statement's join hash tables only when the statement ends: in one
-    statement, the finished slices of a year kept theirs, and the build ran
-    out of memory at about the fourth. -#}
+{% macro spark__first_build_slices() -%} {{- return(1) -}} {%- endmacro %}
 
 {#- Whether this query is a first build in slices: not incremental, on an
     adapter that slices, and of the model itself (a unit test runs the
@@ -421,13 +414,21 @@
 {% macro first_build_in_slices() -%}
     {{- return(
         not is_incremental()
-        and first_build_join_slices() > 1
+        and first_build_slices() > 1
         and model.resource_type == 'model'
     ) -}}
 {%- endmacro %}
 
+{#- The condition of slice 0. The model's query keeps the rows whose
+    `expression` falls in slice 0 (`where first_build_slice(...)`); its
+    post-hook `insert_first_build_slices()` then inserts slices 1 to n-1, each
+    the same compiled query with the slice number changed. Slice by the key
+    the query joins or groups on, so that each slice holds whole keys.
+    DuckDB frees a statement's hash tables only when the statement ends: a
+    year's resolved join in one statement, 8 slices under `union all`, kept
+    every finished slice's and ran out of memory at about the fourth. -#}
 {% macro first_build_slice(expression) -%}
-    {{ hash_slice(expression, first_build_join_slices()) }}{{ first_build_slice_marker(0) }}
+    {{ hash_slice(expression, first_build_slices()) }}{{ first_build_slice_marker(0) }}
 {%- endmacro %}
 
 {% macro first_build_slice_marker(slice) -%} = {{ slice }} /* first build slice */ {%- endmacro %}
@@ -438,7 +439,7 @@
 {% macro insert_first_build_slices() -%}
     {%- set marker = first_build_slice_marker(0) -%}
     {%- if execute and marker in model.compiled_code -%}
-        {%- set slices = first_build_join_slices() -%}
+        {%- set slices = first_build_slices() -%}
         {%- for slice in range(1, slices) -%}
             {{ log(this ~ ': first build, slice ' ~ (slice + 1) ~ ' of ' ~ slices, info=true) }}
             {%- do run_query(

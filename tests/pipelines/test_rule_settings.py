@@ -180,9 +180,16 @@ def test_a_changed_minimum_handle_time_needs_a_full_refresh(home: Path) -> None:
     # As with a changed time zone: the incremental models hold rows scored
     # under the old setting, so an incremental run stops and says what to do.
     env = {"COACHWH_MIN_HANDLE_TIME_S": str(shortest)}
-    refused = coachwh(home, "run", "--as-of", AS_OF.isoformat(), env=env)
-    assert refused.returncode == 1
-    assert "Rebuild the incremental models with --full-refresh" in refused.stdout
+    # Twice: the second time the models upstream of the refusal are built
+    # already, so the refused model is the first the run builds.
+    for _ in range(2):
+        refused = coachwh(home, "run", "--as-of", AS_OF.isoformat(), env=env)
+        assert refused.returncode == 1
+        assert "Rebuild the incremental models with --full-refresh" in refused.stdout
+        # the refusal is the run's error: nothing else breaks, and the
+        # summary of what the warehouse holds still follows
+        assert "Traceback" not in refused.stdout + refused.stderr
+        assert "files ingested per stream" in refused.stdout
     assert _current_n(home) == _scored_pairs_in_window(home, 0.0)  # nothing published
 
     _run(home, "--full-refresh", env=env)

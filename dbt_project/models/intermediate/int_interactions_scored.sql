@@ -12,6 +12,7 @@
         unique_key='interaction_id',
         incremental_strategy='delete+insert',
         on_schema_change='fail',
+        post_hook="{{ insert_first_build_slices() }}",
     )
 }}
 
@@ -76,6 +77,9 @@ interaction_rows as (
 {% else %}
 interaction_rows as (
     select * from resolved
+    {#- a first build groups a slice of the interactions a statement: a year's
+        54M groups in one spilled 15 GiB in 3 minutes, still rising #}
+    {% if first_build_in_slices() %}where {{ first_build_slice('interaction_id') }}{% endif %}
 ),
 {% endif %}
 
