@@ -68,6 +68,9 @@ cross join total_weight
 
 # The marks (relation `replayed`) with the figures and evidence of their
 # window (as_of_date): evidence = the window's 3 lowest-scoring interactions.
+# The score rows are read within the marks' span of days, and the evidence
+# quotes only for those 3 interactions a mark, within their span of time: a
+# year holds 400M of each.
 _MARKS_SQL = """
 with wanted as (
     select distinct agent_id, attribute_id, as_of_date from replayed
@@ -76,22 +79,37 @@ window_scores as (
     select
         wanted.agent_id, wanted.attribute_id, wanted.as_of_date,
         resolved.interaction_id, resolved.interaction_at, resolved.auto_qa_score::double as score,
-        auto_qa.evidence_quote as quote, auto_qa.evidence_offset_s as offset_s
+        resolved.auto_qa_event_id
     from wanted
     join intermediate.int_interaction_scores_resolved as resolved
         on resolved.agent_id = wanted.agent_id
         and resolved.attribute_id = wanted.attribute_id
         and resolved.interaction_date between wanted.as_of_date - 6 and wanted.as_of_date
-    left join staging.stg_auto_qa_scores as auto_qa
-        on auto_qa.event_id = resolved.auto_qa_event_id
     where resolved.is_scored and resolved.auto_qa_score is not null
+        and resolved.interaction_date between (select min(as_of_date) - 6 from wanted)
+                                          and (select max(as_of_date) from wanted)
 ),
 lowest as (
-    select agent_id, attribute_id, as_of_date,
-           list({'interaction_id': interaction_id, 'interaction_at': interaction_at,
-                 'score': score, 'quote': quote, 'offset_s': offset_s}
-                order by score, interaction_at, interaction_id)[1:3] as evidence
-    from window_scores
+    select * from window_scores
+    qualify row_number() over (
+        partition by agent_id, attribute_id, as_of_date
+        order by score, interaction_at, interaction_id
+    ) <= 3
+),
+quotes as (
+    select event_id, evidence_quote as quote, evidence_offset_s as offset_s
+    from staging.stg_auto_qa_scores
+    where interaction_at between (select min(interaction_at) from lowest)
+                             and (select max(interaction_at) from lowest)
+        and event_id in (select auto_qa_event_id from lowest)
+),
+evidence as (
+    select lowest.agent_id, lowest.attribute_id, lowest.as_of_date,
+           list({'interaction_id': lowest.interaction_id, 'interaction_at': lowest.interaction_at,
+                 'score': lowest.score, 'quote': quotes.quote, 'offset_s': quotes.offset_s}
+                order by lowest.score, lowest.interaction_at, lowest.interaction_id) as evidence
+    from lowest
+    left join quotes on quotes.event_id = lowest.auto_qa_event_id
     group by all
 )
 select
@@ -101,12 +119,12 @@ select
     figures.below_target_n, figures.priority, figures.is_compliance,
     case
         when marks.source = 'manual' then marks.interaction_ids
-        else list_transform(lowest.evidence, lambda e: e.interaction_id)
+        else list_transform(evidence.evidence, lambda e: e.interaction_id)
     end as interaction_ids,
-    lowest.evidence, marks.state, marks.cleared_as_of
+    evidence.evidence, marks.state, marks.cleared_as_of
 from replayed as marks
 left join mark_windows as figures using (agent_id, attribute_id, as_of_date)
-left join lowest using (agent_id, attribute_id, as_of_date)
+left join evidence using (agent_id, attribute_id, as_of_date)
 order by marks.agent_id, marks.attribute_id, marks.raised_at, marks.mark_id
 """
 

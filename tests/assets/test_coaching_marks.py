@@ -26,7 +26,8 @@ create table intermediate.int_agent_attribute_days_aggregated (
     agent_id varchar, attribute_id varchar, interaction_date date, scores_n bigint,
     score_sum decimal(38, 3), below_target_n bigint);
 create table staging.stg_auto_qa_scores (
-    event_id varchar, evidence_quote varchar, evidence_offset_s double);
+    event_id varchar, interaction_at timestamptz, evidence_quote varchar,
+    evidence_offset_s double);
 create table staging.stg_interactions (interaction_id varchar, agent_id varchar);
 create table staging.stg_coaching_events (
     event_id varchar, event_type varchar, occurred_at timestamptz, agent_id varchar,
@@ -67,8 +68,8 @@ class Center:
                 [interaction, attribute, agent, at, day, score, f"q-{interaction}"],
             )
             self.conn.execute(
-                "insert into staging.stg_auto_qa_scores values (?, ?, ?)",
-                [f"q-{interaction}", f"quote {score}", float(10 * i)],
+                "insert into staging.stg_auto_qa_scores values (?, ?, ?, ?)",
+                [f"q-{interaction}", at, f"quote {score}", float(10 * i)],
             )
             self.conn.execute(
                 "insert into staging.stg_interactions values (?, ?)", [interaction, agent]
