@@ -375,10 +375,13 @@ def replay(
         dict(zip(_EVENT_COLUMNS, row, strict=True))
         for row in conn.execute(_EVENTS_SQL, {"until": until}).fetchall()
     ]
-    manual_dates = {
-        rules.local_date(e["occurred_at"]) for e in events if e["event_type"] == "mark_created"
+    manual_areas = {
+        (rules.local_date(e["occurred_at"]), e["agent_id"], attribute)
+        for e in events
+        if e["event_type"] == "mark_created"
+        for attribute in e["attribute_ids"] or []
     }
-    compute_windows(conn, set(run_dates) | manual_dates, rules.min_samples)
+    compute_windows(conn, set(run_dates), manual_areas, rules.min_samples)
     reasons: dict[date, dict[Area, str]] = defaultdict(dict)
     for day, agent, attribute, reason in raise_reasons(conn):
         reasons[day][(agent, attribute)] = reason

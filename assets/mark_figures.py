@@ -15,25 +15,45 @@ from datetime import date
 import duckdb
 import pyarrow as pa
 
-# Per window date (relation `window_dates`, column as_of_date), agent and
-# attribute with a score in the window: the figures, and the reason for an
-# automatic mark, if any. priority = share of the window's scores below target
-# x the attribute's share of the active attributes' weight x max(gap, 0).
+# Per run date (relation `window_dates`: as_of_date) every agent and
+# attribute with a score in the window, and per other date of a manual mark
+# (relation `window_areas`: as_of_date, agent_id, attribute_id) that mark's
+# own area: the figures, and the reason for an automatic mark, if any.
+# priority = share of the window's scores below target x the attribute's
+# share of the active attributes' weight x max(gap, 0).
 _WINDOWS_SQL = """
 create or replace temp table mark_windows as
-with days as (
+with span as (
+    select min(as_of_date) - 6 as first_day, max(as_of_date) as last_day from (
+        select as_of_date from window_dates
+        union all
+        select as_of_date from window_areas
+    )
+),
+days as (
     select agent_id, attribute_id, interaction_date, scores_n, score_sum, below_target_n
     from intermediate.int_agent_attribute_days_aggregated
-    where interaction_date between (select min(as_of_date) - 6 from window_dates)
-                               and (select max(as_of_date) from window_dates)
+    where interaction_date between (select first_day from span) and (select last_day from span)
 ),
-windows as (
-    select window_dates.as_of_date, days.agent_id, days.attribute_id,
-           sum(days.scores_n)::bigint as n, sum(days.score_sum) as score_sum,
-           sum(days.below_target_n)::bigint as below_target_n
+window_days as (
+    select window_dates.as_of_date, days.*
     from window_dates
     join days on days.interaction_date between window_dates.as_of_date - 6
                                            and window_dates.as_of_date
+    union all
+    select window_areas.as_of_date, days.*
+    from window_areas
+    join days on days.agent_id = window_areas.agent_id
+        and days.attribute_id = window_areas.attribute_id
+        and days.interaction_date between window_areas.as_of_date - 6
+                                      and window_areas.as_of_date
+    where window_areas.as_of_date not in (select as_of_date from window_dates)
+),
+windows as (
+    select as_of_date, agent_id, attribute_id,
+           sum(scores_n)::bigint as n, sum(score_sum) as score_sum,
+           sum(below_target_n)::bigint as below_target_n
+    from window_days
     group by all
 ),
 total_weight as (
@@ -129,14 +149,34 @@ order by marks.agent_id, marks.attribute_id, marks.raised_at, marks.mark_id
 """
 
 
-def compute_windows(conn: duckdb.DuckDBPyConnection, dates: set[date], min_samples: int) -> None:
+def compute_windows(
+    conn: duckdb.DuckDBPyConnection,
+    dates: set[date],
+    areas: set[tuple[date, str, str]],
+    min_samples: int,
+) -> None:
     """Fill the temp table ``mark_windows`` with the figures of every agent
-    and attribute for each of ``dates``."""
+    and attribute for each of ``dates`` (the run dates), and of each
+    (date, agent, attribute) of ``areas`` (the manual marks'). A year of
+    manual marks falls on most days: every area of each of those days would
+    be millions of windows, and their reasons unused."""
     conn.register("window_dates", pa.table({"as_of_date": pa.array(sorted(dates), pa.date32())}))
+    day, agent, attribute = zip(*sorted(areas), strict=True) if areas else ((), (), ())
+    conn.register(
+        "window_areas",
+        pa.table(
+            {
+                "as_of_date": pa.array(day, pa.date32()),
+                "agent_id": pa.array(agent, pa.string()),
+                "attribute_id": pa.array(attribute, pa.string()),
+            }
+        ),
+    )
     try:
         conn.execute(_WINDOWS_SQL, {"min_samples": min_samples})
     finally:
         conn.unregister("window_dates")
+        conn.unregister("window_areas")
 
 
 def raise_reasons(conn: duckdb.DuckDBPyConnection) -> list[tuple]:
