@@ -38,9 +38,9 @@ from assets.build_state import DBT_PROJECT_DIR
 from assets.ingest import raw_asset_key
 from assets.marks import MARKS_KEY, SCORES_KEY
 from assets.phases import record_phases
-from assets.resources import DUCKDB_WRITER_POOL, CenterResource
+from assets.resources import DUCKDB_WRITER_POOL, CenterResource, memory_limit_of
 from assets.warehouse_lock import hold_warehouse
-from models.settings import DEFAULT_MEMORY_LIMIT, prepare_tool_environment
+from models.settings import prepare_tool_environment
 
 
 def dbt_project() -> DbtProject:
@@ -179,7 +179,7 @@ def build_dbt_assets(manifest_path: Path) -> AssetsDefinition:
     ) -> Iterator[Any]:
         """Build the stale models among the selected ones, with their tests."""
         started = time.perf_counter()
-        memory_limit = str(duckdb.connection_config.get("memory_limit", DEFAULT_MEMORY_LIMIT))
+        memory_limit = memory_limit_of(duckdb)
         as_of = date.fromisoformat(config.as_of) if config.as_of else center.effective_as_of()
         vars_ = build_state.dbt_vars(center)
         fingerprint = build_state.build_fingerprint(vars_)

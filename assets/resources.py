@@ -8,7 +8,13 @@ from dagster_duckdb import DuckDBResource
 
 from assets.landing_boundary import LandingZone
 from assets.landing_objects import open_landing
-from models.settings import Settings, prepare_tool_environment, setting_default, today_in
+from models.settings import (
+    DEFAULT_MEMORY_LIMIT,
+    Settings,
+    prepare_tool_environment,
+    setting_default,
+    today_in,
+)
 
 # Every asset that writes the working DuckDB file runs in this pool, limited
 # to one at a time: DuckDB takes one writing process per file.
@@ -38,6 +44,13 @@ class CenterResource(ConfigurableResource):
     def effective_as_of(self) -> date:
         """``as_of`` if set, else today in the center's time zone."""
         return date.fromisoformat(self.as_of) if self.as_of else today_in(self.timezone)
+
+
+def memory_limit_of(duckdb: DuckDBResource) -> str:
+    """The DuckDB memory budget of the runs (``COACHWH_MEMORY_LIMIT``), for
+    every DuckDB the run opens besides the resource's own connections: dbt's,
+    the serving snapshot's."""
+    return str(duckdb.connection_config.get("memory_limit", DEFAULT_MEMORY_LIMIT))
 
 
 def build_resources(settings: Settings) -> dict[str, object]:

@@ -437,3 +437,21 @@ def test_the_dagster_asset_pages_show_the_column_descriptions(
         assert all(shown.values()), [
             f"{model['name']}.{c}" for c, text in shown.items() if not text
         ]
+
+
+def test_the_snapshot_runs_within_the_memory_budget(
+    working: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The copy's own DuckDB takes the runs' budget, not DuckDB's default
+    (80% of the machine's memory)."""
+    budgets = []
+    connect = duckdb.connect
+
+    def recording_connect(*args: object, **kwargs: object) -> duckdb.DuckDBPyConnection:
+        conn = connect(*args, **kwargs)
+        budgets.append(conn.execute("select current_setting('memory_limit')").fetchall()[0][0])
+        return conn
+
+    monkeypatch.setattr(duckdb, "connect", recording_connect)
+    publish_snapshot(working, tmp_path / "serving", memory_limit="256MiB")
+    assert budgets == ["256.0 MiB"]
