@@ -49,20 +49,23 @@ latest as (
 ),
 
 {% if is_incremental() %}
--- the held rows of the same keys, to keep a new row only where it is later
-candidates as (
-    select latest.*, true as is_new from latest
-    union all by name
-    select held.*, false as is_new
-    from {{ this }} as held
+-- the row held for each new key: a new row wins only where it is later. A
+-- join on the held rows of the new keys, not a window over new and held
+-- rows together: at a year, DuckDB sized that window by the table (400M
+-- rows) and spilled more than 16 GB for a day of 1.2M new scores.
+held as (
+    select _key_hash, scored_at, event_id
+    from {{ this }}
     semi join latest using (_key_hash)
 ),
 
 final as (
-    select * exclude (is_new)
-    from candidates
-    {{ latest_wins(['_key_hash'], 'scored_at desc, event_id desc') }}
-        and is_new
+    select latest.*
+    from latest
+    left join held on held._key_hash = latest._key_hash
+    where held._key_hash is null
+        or latest.scored_at > held.scored_at
+        or (latest.scored_at = held.scored_at and latest.event_id > held.event_id)
 )
 {% else %}
 final as (
