@@ -6,6 +6,7 @@ import json
 import random
 import re
 import shutil
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import duckdb
@@ -124,7 +125,10 @@ def test_two_runs_at_once_end_well_one_after_the_other(
     home = tmp_path / "home"
     land(sorted(landing_files.rglob("*.*")), landing_files, home / "landing")
     first, second = start_run(home), start_run(home)
-    outputs = [p.communicate(timeout=900)[0] for p in (first, second)]
+    # Both pipes are read at once: a run that fills its pipe while the
+    # other is read first would block on its output, holding the warehouse.
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        outputs = list(pool.map(lambda p: p.communicate(timeout=900)[0], (first, second)))
     assert [p.returncode for p in (first, second)] == [0, 0], outputs
     waited = [o for o in outputs if "waiting for the warehouse" in o]
     assert len(waited) == 1, "exactly one of the two runs waited"
