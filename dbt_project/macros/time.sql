@@ -48,3 +48,15 @@
     ({{ ts }} >= {{ instant_of_local('(' ~ first_day ~ ')::timestamp', var("timezone")) }}
         and {{ ts }} < {{ instant_of_local('((' ~ last_day ~ ') + 1)::timestamp', var("timezone")) }})
 {%- endmacro %}
+
+{#- The coaching log's cycles (var coaching_cycle_days long, ending on as_of):
+    the cycle a day falls in, 0 for the latest, 1 for the one before, ... -#}
+{% macro coaching_cycle_index(day) -%}
+    {{ integer_divide(days_between(day, as_of_date()), var('coaching_cycle_days') | int) }}
+{%- endmacro %}
+
+{#- The first day of the coaching log's oldest cycle (var coaching_log_cycles
+    cycles back from as_of). -#}
+{% macro coaching_log_first_day() -%}
+    {{ as_of_date() }} - {{ (var('coaching_cycle_days') | int) * (var('coaching_log_cycles') | int) - 1 }}
+{%- endmacro %}

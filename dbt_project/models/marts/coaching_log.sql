@@ -5,17 +5,16 @@
     took to reach target; per agent and cycle the overall score. Cycles of
     var `coaching_cycle_days` end on as_of and go back in whole cycles (at
     most var `coaching_log_cycles`); one more cycle is read for the oldest
-    one's baseline. Scores come from the daily aggregates; only the evidence
-    reads interactions, over the log's days. -#}
+    one's baseline. Scores come from the daily aggregates, the evidence from
+    int_cycle_evidence_picked. -#}
 {%- set cycle_days = var('coaching_cycle_days') | int -%}
 {%- set cycles = var('coaching_log_cycles') | int -%}
-{%- set first_log_day = as_of_date() ~ ' - ' ~ (cycle_days * cycles - 1) -%}
 with
 
 attribute_days as (
     select
         *,
-        {{ integer_divide(days_between('interaction_date', as_of_date()), cycle_days) }} as cycle_index
+        {{ coaching_cycle_index('interaction_date') }} as cycle_index
     from {{ ref('int_agent_attribute_days_aggregated') }}
     where interaction_date between {{ as_of_date() }} - {{ cycle_days * (cycles + 1) - 1 }}
         and {{ as_of_date() }}
@@ -24,33 +23,9 @@ attribute_days as (
 agent_days as (
     select
         *,
-        {{ integer_divide(days_between('interaction_date', as_of_date()), cycle_days) }} as cycle_index
+        {{ coaching_cycle_index('interaction_date') }} as cycle_index
     from {{ ref('int_agent_days_aggregated') }}
-    where interaction_date between {{ first_log_day }} and {{ as_of_date() }}
-),
-
--- used twice: `not materialized`, so each use scans the columns it needs
-window_scores as {{ not_materialized() }} (
-    select
-        agent_id,
-        attribute_id,
-        interaction_id,
-        interaction_at,
-        auto_qa_score as score,
-        auto_qa_event_id,
-        _key_hash,
-        {{ integer_divide(days_between('interaction_date', as_of_date()), cycle_days) }} as cycle_index
-    from {{ ref('int_interaction_scores_resolved') }}
-    where interaction_date between {{ first_log_day }} and {{ as_of_date() }}
-        and is_scored
-        and auto_qa_score is not null
-),
-
--- the quotes and offsets of the scores, over the log's days only
-auto_qa_evidence as (
-    select _key_hash, event_id, evidence_quote, evidence_offset_s
-    from {{ ref('stg_auto_qa_scores') }}
-    where {{ on_local_days('interaction_at', first_log_day, as_of_date()) }}
+    where interaction_date between {{ coaching_log_first_day() }} and {{ as_of_date() }}
 ),
 
 attributes as (
@@ -87,7 +62,7 @@ review_events as (
 
 notes as (
     select assignment_id as agent_assignment_id, occurred_date from {{ ref('assignment_notes') }}
-    where occurred_date between {{ first_log_day }} and {{ as_of_date() }}
+    where occurred_date between {{ coaching_log_first_day() }} and {{ as_of_date() }}
 ),
 
 cycle_scores as (
@@ -147,45 +122,10 @@ focused as (
     from focus_candidates
 ),
 
--- The 3 lowest scores of each agent, attribute and cycle, lowest first, ties
--- by time then id. In two steps, which costs half a top-3 by a compound key
--- over every row: the 3rd-lowest score of the group (a plain top-3 of
--- doubles), then an ordered pick among the few scores at or under it.
-evidence_thresholds as (
-    select
-        agent_id,
-        attribute_id,
-        cycle_index,
-        {{ nth_smallest_or_largest('score', 3) }} as highest_evidence_score
-    from window_scores
-    group by agent_id, attribute_id, cycle_index
-),
-
+-- the 3 lowest scores of each agent, attribute and cycle, with their quotes
 evidence as (
-    select
-        window_scores.agent_id,
-        window_scores.attribute_id,
-        window_scores.cycle_index,
-        {{ list_head(ordered_list(
-            struct_of({
-                'interaction_id': 'window_scores.interaction_id',
-                'interaction_at': 'window_scores.interaction_at',
-                'score': 'window_scores.score::double',
-                'quote': 'auto_qa_evidence.evidence_quote',
-                'offset_s': 'auto_qa_evidence.evidence_offset_s'
-            }),
-            ['window_scores.score', 'window_scores.interaction_at', 'window_scores.interaction_id']
-        ), 3) }} as evidence
-    from window_scores
-    inner join evidence_thresholds
-        on evidence_thresholds.agent_id = window_scores.agent_id
-        and evidence_thresholds.attribute_id = window_scores.attribute_id
-        and evidence_thresholds.cycle_index = window_scores.cycle_index
-    left join auto_qa_evidence
-        on auto_qa_evidence._key_hash = window_scores._key_hash
-        and auto_qa_evidence.event_id = window_scores.auto_qa_event_id
-    where window_scores.score <= evidence_thresholds.highest_evidence_score
-    group by window_scores.agent_id, window_scores.attribute_id, window_scores.cycle_index
+    select agent_id, attribute_id, cycle_index, evidence
+    from {{ ref('int_cycle_evidence_picked') }}
 ),
 
 -- Coaching actions on an assignment count for each of its areas, in the
@@ -195,10 +135,10 @@ assignment_actions as (
     select
         agent_id,
         attribute_id,
-        {{ integer_divide(days_between('assigned_date', as_of_date()), cycle_days) }} as cycle_index,
+        {{ coaching_cycle_index('assigned_date') }} as cycle_index,
         count(*) as assignments_n
     from assignment_areas
-    where assigned_date >= {{ first_log_day }}
+    where assigned_date >= {{ coaching_log_first_day() }}
     group by all
 ),
 
@@ -218,11 +158,11 @@ review_actions as (
     select
         assignment_areas.agent_id,
         assignment_areas.attribute_id,
-        {{ integer_divide(days_between('first_reviews.reviewed_date', as_of_date()), cycle_days) }} as cycle_index,
+        {{ coaching_cycle_index('first_reviews.reviewed_date') }} as cycle_index,
         count(*) as items_reviewed_n
     from first_reviews
     inner join assignment_areas using (assignment_id)
-    where first_reviews.reviewed_date >= {{ first_log_day }}
+    where first_reviews.reviewed_date >= {{ coaching_log_first_day() }}
     group by all
 ),
 
@@ -230,7 +170,7 @@ note_actions as (
     select
         assignment_areas.agent_id,
         assignment_areas.attribute_id,
-        {{ integer_divide(days_between('notes.occurred_date', as_of_date()), cycle_days) }} as cycle_index,
+        {{ coaching_cycle_index('notes.occurred_date') }} as cycle_index,
         count(*) as notes_n
     from notes
     inner join assignment_areas using (agent_assignment_id)
