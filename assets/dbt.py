@@ -73,8 +73,10 @@ def _manifest_is_current(project: DbtProject) -> bool:
     )
 
 
-def dbt_manifest_path() -> Path:
-    return _project().manifest_path
+def dbt_manifest_is_current() -> bool:
+    """Whether the manifest describes the project's files as they are (it is
+    missing on a first run, and stale once a model was added or changed)."""
+    return _manifest_is_current(_project())
 
 
 def prepare_dbt_project() -> Path:

@@ -289,10 +289,12 @@ def run_pipeline(settings: Settings, full_refresh: bool = False) -> bool:
     Prints where the time went. Returns whether every run succeeded."""
     from dagster import AssetRecordsFilter, build_sensor_context
 
-    from assets.dbt import dbt_manifest_path, prepare_dbt_project
+    from assets.dbt import dbt_manifest_is_current, prepare_dbt_project
 
-    if not dbt_manifest_path().exists():
-        _say("parsing the dbt project (first run)")
+    # The jobs select their models from the manifest: a model added since it
+    # was made would be left out of them, and its readers fail.
+    if not dbt_manifest_is_current():
+        _say("parsing the dbt project (a first run, or its files changed)")
         prepare_dbt_project()
     # Imported once the manifest exists: the code location builds the dbt assets from it.
     from assets.marks import SCORES_KEY

@@ -14,7 +14,7 @@ import pytest
 import yaml
 from coachwh_process import coachwh
 
-from assets.build_state import DBT_VAR_SETTINGS, build_fingerprint, dbt_vars
+from assets.build_state import DBT_VAR_SETTINGS, build_fingerprint, dbt_vars, project_digest
 from assets.resources import build_resources
 from models.settings import Settings, env_name
 
@@ -194,3 +194,17 @@ def test_a_changed_minimum_handle_time_needs_a_full_refresh(home: Path) -> None:
 
     _run(home, "--full-refresh", env=env)
     assert _current_n(home) == _scored_pairs_in_window(home, shortest)
+
+
+def test_a_run_parses_the_dbt_project_again_once_its_files_changed(
+    home: Path, dbt_manifest: Path
+) -> None:
+    """The jobs take their models from the manifest: a manifest made before
+    the project's files changed (a model added, say) would leave the new
+    model out of every job, and the models reading it would fail."""
+    digest = dbt_manifest.with_name("manifest.digest")
+    digest.write_text("the digest of an older state of the project", encoding="utf-8")
+    result = coachwh(home, "run", "--as-of", (AS_OF + timedelta(days=1)).isoformat())
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert "parsing the dbt project (a first run, or its files changed)" in result.stdout
+    assert digest.read_text(encoding="utf-8") == project_digest()
