@@ -19,6 +19,16 @@
     ) = 1
 {%- endmacro %}
 
+{#- Whether a row of `new` sorts before the row of `held` in latest_wins'
+    order over `columns` (each descending, none null): the comparison for a
+    key held in a table, where a window over both rows would read the table. -#}
+{% macro later_than(new, held, columns) -%}
+    {%- for column in columns %}
+    {% if not loop.first %}or ({% for earlier in columns[:loop.index0] %}{{ new }}.{{ earlier }} = {{ held }}.{{ earlier }} and {% endfor %}{% endif -%}
+    {{ new }}.{{ column }} > {{ held }}.{{ column }}{% if not loop.first %}){% endif %}
+    {%- endfor %}
+{%- endmacro %}
+
 {#- The keys that occur more than once in `relation`: what
     latest_of_repeated ranks. A CTE of its own, so it is computed once. -#}
 {% macro repeated_keys(relation, key_columns) -%}

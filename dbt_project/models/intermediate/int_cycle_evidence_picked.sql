@@ -3,9 +3,8 @@
     the smaller interaction_id), with their quotes and offsets.
 
     A table of its own, built by its own statement: in one statement with the
-    rest of coaching_log, DuckDB kept this part's join state while it joined
-    the rest, and a year of a 10,000-agent center spilled more than 15 GB in
-    a minute; apart, this takes about 25 s and coaching_log 2 s. The picks
+    rest of coaching_log, a year of a 10,000-agent center spilled more than
+    15 GB in a minute; apart, this took about 25 s and coaching_log 2 s. The picks
     are made without the quotes (the 3rd-lowest score of each group, then an
     ordered pick among the few scores at or under it), and the quotes are
     read for the picked scores only. -#}

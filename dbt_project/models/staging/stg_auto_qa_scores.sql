@@ -14,6 +14,8 @@
     )
 }}
 
+{#- latest wins: the latest scored_at, then the largest event_id -#}
+{%- set latest_first = ['scored_at', 'event_id'] %}
 with
 
 source as {{ not_materialized() }} (
@@ -45,16 +47,16 @@ rescored_keys as (
 ),
 
 latest as (
-    {{ latest_of_repeated('renamed', ['_key_hash'], 'rescored_keys', 'scored_at desc, event_id desc') }}
+    {{ latest_of_repeated('renamed', ['_key_hash'], 'rescored_keys', latest_first | join(' desc, ') ~ ' desc') }}
 ),
 
 {% if is_incremental() %}
 -- the row held for each new key: a new row wins only where it is later. A
--- join on the held rows of the new keys, not a window over new and held
--- rows together: at a year, DuckDB sized that window by the table (400M
--- rows) and spilled more than 16 GB for a day of 1.2M new scores.
+-- join on the held rows of the new keys, not a window over the new and the
+-- held rows together: at a year, that window spilled more than 16 GB for a
+-- day of 1.2M new scores.
 held as (
-    select _key_hash, scored_at, event_id
+    select _key_hash, {{ latest_first | join(', ') }}
     from {{ this }}
     semi join latest using (_key_hash)
 ),
@@ -63,9 +65,7 @@ final as (
     select latest.*
     from latest
     left join held on held._key_hash = latest._key_hash
-    where held._key_hash is null
-        or latest.scored_at > held.scored_at
-        or (latest.scored_at = held.scored_at and latest.event_id > held.event_id)
+    where held._key_hash is null or ({{ later_than('latest', 'held', latest_first) }})
 )
 {% else %}
 final as (
